@@ -1,0 +1,139 @@
+//! clap's view of the command line, and its conversion to the engine's validated config.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use neardup::config::{self, ScanConfig};
+use neardup::corpus::InputOptions;
+use neardup::lsh::LshParams;
+use neardup::shingle::ShingleKind;
+
+/// Find duplicate and near-duplicate documents in large text corpora.
+#[derive(Debug, Parser)]
+#[command(name = "neardup", version, about)]
+pub struct Cli {
+    /// Worker threads (default: one per core; RAYON_NUM_THREADS works too).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find groups of duplicate and near-duplicate documents.
+    Scan(ScanArgs),
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OutputFormat {
+    /// A readable report: one block per cluster, members with scores.
+    Text,
+    /// One JSON object with `clusters`, `summary` and `params`.
+    Json,
+    /// One JSON object per cluster, one per line.
+    Jsonl,
+    /// One row per cluster member: cluster, id, representative, jaccard, kind, linked_by.
+    Csv,
+}
+
+impl From<OutputFormat> for neardup::report::Format {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Text => Self::Text,
+            OutputFormat::Json => Self::Json,
+            OutputFormat::Jsonl => Self::Jsonl,
+            OutputFormat::Csv => Self::Csv,
+        }
+    }
+}
+
+/// Options of `neardup scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folders (walked recursively), files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Jaccard similarity from which two documents are near duplicates.
+    #[arg(long, default_value_t = config::DEFAULT_THRESHOLD, value_name = "F")]
+    pub threshold: f64,
+    /// Shingles: `word:N` (N words) or `char:N` (N characters).
+    #[arg(long, default_value_t = ShingleKind::default(), value_name = "KIND:N")]
+    pub shingle: ShingleKind,
+    /// MinHash signature length.
+    #[arg(long, default_value_t = config::DEFAULT_NUM_PERM, value_name = "K")]
+    pub num_perm: usize,
+    /// Seed of every hash: the same seed gives the same signatures.
+    #[arg(long, default_value_t = config::DEFAULT_SEED)]
+    pub seed: u64,
+    /// LSH bands (with --rows; default: derived from --threshold).
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+    /// Trust the MinHash estimate instead of checking each pair's exact Jaccard.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// File extensions read inside folders, comma-separated (`none` for files without one).
+    /// Default: txt,md,none,html,htm,jsonl,ndjson.
+    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
+    pub ext: Option<Vec<String>>,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+    /// JSONL field holding the document id (default: PATH:LINE).
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
+    /// JSONL field holding the headline.
+    #[arg(long, value_name = "FIELD")]
+    pub title_field: Option<String>,
+    /// Exit with code 3 when any duplicates are found (for CI checks).
+    #[arg(long)]
+    pub fail_on_duplicates: bool,
+    /// No progress bars and no summary on stderr (problems are still named).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl ScanArgs {
+    /// The engine config these arguments ask for, validated.
+    pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
+        let extensions = self.ext.as_ref().map(|list| {
+            list.iter()
+                .map(|e| {
+                    let e = e.trim().trim_start_matches('.').to_lowercase();
+                    if e == "none" {
+                        String::new()
+                    } else {
+                        e
+                    }
+                })
+                .collect()
+        });
+        let config = ScanConfig {
+            input: InputOptions {
+                extensions,
+                text_field: self.text_field.clone(),
+                id_field: self.id_field.clone(),
+                title_field: self.title_field.clone(),
+            },
+            shingle: self.shingle,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            threshold: self.threshold,
+            lsh: match (self.bands, self.rows) {
+                (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
+                _ => None,
+            },
+            verify: !self.no_verify,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}

@@ -1,0 +1,127 @@
+//! The command line: clap arguments → validated engine config → library call → report on
+//! stdout, summary and problems on stderr, exit code.
+
+mod args;
+mod progress;
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+
+use args::{Cli, Command, ScanArgs};
+use neardup::corpus::Corpus;
+
+/// Exit codes, as DESIGN.md fixes them.
+pub const EXIT_OK: i32 = 0;
+/// Finished, but some inputs were skipped.
+pub const EXIT_SKIPPED: i32 = 1;
+/// Usage or fatal error.
+pub const EXIT_ERROR: i32 = 2;
+/// `--fail-on-duplicates` and duplicates were found.
+pub const EXIT_DUPLICATES: i32 = 3;
+
+/// Runs the command line and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if let Some(n) = cli.threads {
+        // Only fails when a pool already exists, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return EXIT_OK;
+            }
+            eprintln!("neardup: {err:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let config = args.to_config()?;
+    let quiet = args.quiet;
+    let corpus = Corpus::open(&args.paths, config.input.clone())?;
+    let bars = progress::Bars::new(!quiet && io::stderr().is_terminal());
+    let out = neardup::scan::scan(&corpus, &config, &bars)?;
+    drop(bars);
+
+    let stdout = io::stdout();
+    let mut lock = io::BufWriter::new(stdout.lock());
+    out.report
+        .write(args.format.into(), &mut lock)
+        .context("writing the report")?;
+    lock.flush().context("writing the report")?;
+
+    let mut err = io::stderr().lock();
+    for p in &out.skipped {
+        let _ = writeln!(err, "neardup: skipped {p}");
+    }
+    for p in &out.warnings {
+        let _ = writeln!(err, "neardup: warning: {p}");
+    }
+    if !quiet {
+        let s = &out.report.summary;
+        let st = &out.stats;
+        let secs = started.elapsed().as_secs_f64();
+        let _ = writeln!(
+            err,
+            "neardup: {} documents read, {} skipped, {} ignored; {:.1} MB of text in {:.2} s ({:.0} documents/s, {:.1} MB/s)",
+            s.documents,
+            s.skipped,
+            s.ignored,
+            st.bytes as f64 / 1e6,
+            secs,
+            s.documents as f64 / secs.max(1e-9),
+            st.bytes as f64 / 1e6 / secs.max(1e-9),
+        );
+        let _ = writeln!(
+            err,
+            "neardup: {} exact and {} near clusters, {} duplicate documents; {} candidate pairs, {} checked, {} verified",
+            s.exact_clusters, s.near_clusters, s.duplicates, st.candidates, st.checked, st.verified
+        );
+        let times: Vec<String> = st
+            .stages
+            .iter()
+            .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+            .collect();
+        let peak = peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.0} MiB"));
+        let _ = writeln!(err, "neardup: time {}{peak}", times.join(", "));
+    }
+    Ok(if !out.skipped.is_empty() {
+        EXIT_SKIPPED
+    } else if args.fail_on_duplicates && !out.report.clusters.is_empty() {
+        EXIT_DUPLICATES
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Peak resident memory of this process, where the OS tells it (Linux).
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

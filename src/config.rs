@@ -1,0 +1,112 @@
+//! The validated engine configuration of a scan. The CLI builds it from its arguments; the
+//! engine never sees clap.
+
+use crate::corpus::InputOptions;
+use crate::error::{Error, Result};
+use crate::lsh::LshParams;
+use crate::shingle::ShingleKind;
+
+/// Default word shingle size (words per shingle); see the README for the measurements.
+pub const DEFAULT_WORD_SHINGLE: usize = 5;
+/// Default Jaccard threshold for a near duplicate.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// Default signature length (values per document).
+pub const DEFAULT_NUM_PERM: usize = 128;
+/// Default seed of every hash.
+pub const DEFAULT_SEED: u64 = 1;
+/// Documents read per batch in the first pass.
+pub const READ_BATCH_DOCS: usize = 2048;
+/// Shingle sets held at once while verifying.
+pub const VERIFY_BATCH_DOCS: usize = 4096;
+
+/// Everything a scan needs to know.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Which files are read and how.
+    pub input: InputOptions,
+    /// How documents are cut into shingles.
+    pub shingle: ShingleKind,
+    /// Signature length.
+    pub num_perm: usize,
+    /// Seed of the shingle and signature hashes.
+    pub seed: u64,
+    /// Jaccard similarity from which two documents are near duplicates.
+    pub threshold: f64,
+    /// Bands and rows; `None` derives them from the threshold.
+    pub lsh: Option<LshParams>,
+    /// Check every candidate with exact Jaccard (true) or trust the MinHash estimate.
+    pub verify: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            input: InputOptions::default(),
+            shingle: ShingleKind::default(),
+            num_perm: DEFAULT_NUM_PERM,
+            seed: DEFAULT_SEED,
+            threshold: DEFAULT_THRESHOLD,
+            lsh: None,
+            verify: true,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// Checks that the options can work together.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the option and the reason.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::Config(format!(
+                "--threshold {} must be above 0 and at most 1",
+                self.threshold
+            )));
+        }
+        if !(1..=4096).contains(&self.num_perm) {
+            return Err(Error::Config(format!(
+                "--num-perm {} must be from 1 to 4096",
+                self.num_perm
+            )));
+        }
+        if let Some(p) = self.lsh {
+            if p.bands == 0 || p.rows == 0 || p.bands * p.rows > self.num_perm {
+                return Err(Error::Config(format!(
+                    "--bands {} × --rows {} must be at least 1 and at most --num-perm {}",
+                    p.bands, p.rows, self.num_perm
+                )));
+            }
+        }
+        if self.input.text_field.is_empty() {
+            return Err(Error::Config("--text-field must not be empty".into()));
+        }
+        Ok(())
+    }
+
+    /// The bands and rows in force.
+    pub fn lsh_params(&self) -> LshParams {
+        self.lsh
+            .unwrap_or_else(|| LshParams::for_threshold(self.threshold, self.num_perm))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        assert!(ScanConfig::default().validate().is_ok());
+        let bad = [
+            ScanConfig { threshold: 0.0, ..Default::default() },
+            ScanConfig { threshold: 1.5, ..Default::default() },
+            ScanConfig { threshold: f64::NAN, ..Default::default() },
+            ScanConfig { num_perm: 0, ..Default::default() },
+            ScanConfig { lsh: Some(LshParams { bands: 65, rows: 2 }), ..Default::default() },
+        ];
+        for c in bad {
+            assert!(c.validate().is_err(), "{c:?}");
+        }
+    }
+}

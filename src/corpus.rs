@@ -1,0 +1,615 @@
+//! Stage 1, corpus: paths → documents, streamed in batches, with every skipped input named.
+//!
+//! Folders are walked recursively in file-name order (hidden entries below a given folder are
+//! left out). Files are read by format: plain text (`.txt`, `.md`, no extension), HTML
+//! (`.html`, `.htm`: the visible text, with `<title>` or else the first `<h1>` as headline), and
+//! JSONL (`.jsonl`, `.ndjson`: one record a line). `-` reads JSONL from standard input, which is
+//! first copied to a temporary file so that documents can be read again for verification.
+//!
+//! Document ids follow the contract in DESIGN.md: a file's path relative to the folder that was
+//! given (a file given directly: the path as given), `/`-separated; a JSONL record's
+//! `--id-field` value, else `PATH:LINE`.
+//!
+//! Invariants: nothing here holds more than one batch of texts; each document is addressed by a
+//! small [`Locator`] that [`Corpus::load`] turns back into the same [`Document`]; inputs are only
+//! ever opened for reading.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+
+/// How a file's bytes become documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The whole file is one document.
+    Text,
+    /// The whole file is one document: its visible text.
+    Html,
+    /// One document per non-blank line, each a JSON object.
+    Jsonl,
+}
+
+/// Options that decide which files are read and how records are understood.
+#[derive(Clone, Debug)]
+pub struct InputOptions {
+    /// File extensions (lower case, no dot; `""` for none) read inside folders. `None` means
+    /// the default set: txt, md, none, html, htm, jsonl, ndjson.
+    pub extensions: Option<Vec<String>>,
+    /// JSONL field holding the text.
+    pub text_field: String,
+    /// JSONL field holding the id; `None` gives `PATH:LINE` ids.
+    pub id_field: Option<String>,
+    /// JSONL field holding the headline, if any.
+    pub title_field: Option<String>,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            extensions: None,
+            text_field: "text".into(),
+            id_field: None,
+            title_field: None,
+        }
+    }
+}
+
+/// One document: its id, its headline if the input has one, and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The document id (see the module docs).
+    pub id: String,
+    /// The headline: HTML `<title>` or first `<h1>`, or the JSONL title field.
+    pub title: Option<String>,
+    /// The text, lines kept.
+    pub text: String,
+}
+
+/// Where a document lives, small enough to keep for every document of a large corpus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Locator {
+    /// Index into [`Corpus::files`].
+    pub file: u32,
+    /// 1-based line for a JSONL record, 0 for a whole file.
+    pub line: u32,
+    /// Byte offset of the JSONL record's line.
+    pub offset: u64,
+}
+
+/// A named input and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The input: a path, or `PATH:LINE` for a JSONL record.
+    pub input: String,
+    /// The cause, in words.
+    pub cause: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.input, self.cause)
+    }
+}
+
+/// A file to read.
+#[derive(Debug)]
+pub struct InputFile {
+    /// Where to open it.
+    pub path: PathBuf,
+    /// Its document id (or the `PATH` of JSONL ids).
+    pub name: String,
+    /// How to read it.
+    pub format: Format,
+}
+
+/// Work for one document, produced in input order by [`Corpus::for_each_batch`] and turned
+/// into a [`Document`] by [`Corpus::read`], which may run on any thread.
+#[derive(Debug)]
+pub enum Pending {
+    /// A whole file.
+    File(u32),
+    /// A JSONL line already read.
+    Line {
+        /// Where it is.
+        loc: Locator,
+        /// Its bytes, without the line end.
+        raw: Vec<u8>,
+    },
+    /// An input that could not even be listed or read.
+    Failed(Problem),
+}
+
+/// A document read, with a warning when it was read only in part (invalid UTF-8 replaced).
+pub type Read1 = std::result::Result<(Locator, Document, Option<Problem>), Problem>;
+
+/// The set of inputs of one run.
+#[derive(Debug)]
+pub struct Corpus {
+    files: Vec<InputFile>,
+    listing_problems: Vec<(usize, Problem)>,
+    opts: InputOptions,
+    ignored: usize,
+    _stdin: Option<tempfile::NamedTempFile>,
+}
+
+fn format_for(ext: &str) -> Format {
+    match ext {
+        "html" | "htm" => Format::Html,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        _ => Format::Text,
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+const DEFAULT_EXTENSIONS: [&str; 7] = ["txt", "md", "", "html", "htm", "jsonl", "ndjson"];
+
+fn slash_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+impl Corpus {
+    /// Lists the inputs behind `paths` (folders, files, or `-` for JSONL on standard input).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for a path that does not exist, [`Error::Stdin`] when standard input
+    /// cannot be copied. Unreadable entries inside folders are not errors: they are reported by
+    /// [`Corpus::for_each_batch`] as [`Pending::Failed`].
+    pub fn open(paths: &[PathBuf], opts: InputOptions) -> Result<Corpus> {
+        let wanted: Vec<String> = match &opts.extensions {
+            Some(list) => list.clone(),
+            None => DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut corpus = Corpus {
+            files: Vec::new(),
+            listing_problems: Vec::new(),
+            opts,
+            ignored: 0,
+            _stdin: None,
+        };
+        for path in paths {
+            if path.as_os_str() == "-" {
+                if corpus._stdin.is_some() {
+                    return Err(Error::Config("`-` (standard input) given twice".into()));
+                }
+                let mut spool = tempfile::NamedTempFile::new().map_err(Error::Stdin)?;
+                std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut())
+                    .map_err(Error::Stdin)?;
+                corpus.files.push(InputFile {
+                    path: spool.path().to_path_buf(),
+                    name: "-".into(),
+                    format: Format::Jsonl,
+                });
+                corpus._stdin = Some(spool);
+                continue;
+            }
+            let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::NotFound { path: path.clone() },
+                _ => Error::Io {
+                    path: path.clone(),
+                    source: e,
+                },
+            })?;
+            if !meta.is_dir() {
+                // A file named on the command line is read whatever its extension.
+                corpus.files.push(InputFile {
+                    path: path.clone(),
+                    name: slash_path(path),
+                    format: format_for(&extension(path)),
+                });
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(path)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            for entry in walker {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        let input = err
+                            .path()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_else(|| path.display().to_string());
+                        let cause = err
+                            .io_error()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| err.to_string());
+                        corpus
+                            .listing_problems
+                            .push((corpus.files.len(), Problem { input, cause }));
+                        continue;
+                    }
+                };
+                let is_file = entry.file_type().is_file()
+                    || (entry.path_is_symlink() && entry.path().is_file());
+                if !is_file {
+                    continue;
+                }
+                let ext = extension(entry.path());
+                if !wanted.contains(&ext) {
+                    corpus.ignored += 1;
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                corpus.files.push(InputFile {
+                    path: entry.path().to_path_buf(),
+                    name: slash_path(rel),
+                    format: format_for(&ext),
+                });
+            }
+        }
+        Ok(corpus)
+    }
+
+    /// The files found, in input order.
+    pub fn files(&self) -> &[InputFile] {
+        &self.files
+    }
+
+    /// Files inside folders left out because of their extension.
+    pub fn ignored(&self) -> usize {
+        self.ignored
+    }
+
+    /// Calls `f` with batches of at most `batch` pending documents, in input order. Whole files
+    /// are read later by [`Corpus::read`]; JSONL lines are read here, so one batch holds at
+    /// most `batch` records.
+    pub fn for_each_batch(&self, batch: usize, mut f: impl FnMut(Vec<Pending>)) {
+        let batch = batch.max(1);
+        let mut buf: Vec<Pending> = Vec::with_capacity(batch);
+        let mut problems = self.listing_problems.iter().peekable();
+        let mut push = |p: Pending, buf: &mut Vec<Pending>| {
+            buf.push(p);
+            if buf.len() >= batch {
+                f(std::mem::take(buf));
+            }
+        };
+        for (i, file) in self.files.iter().enumerate() {
+            while let Some((_, p)) = problems.next_if(|(at, _)| *at <= i) {
+                push(Pending::Failed(p.clone()), &mut buf);
+            }
+            if file.format != Format::Jsonl {
+                push(Pending::File(i as u32), &mut buf);
+                continue;
+            }
+            let reader = match File::open(&file.path) {
+                Ok(h) => BufReader::with_capacity(1 << 16, h),
+                Err(e) => {
+                    push(Pending::Failed(self.file_problem(i, e.to_string())), &mut buf);
+                    continue;
+                }
+            };
+            let mut reader = reader;
+            let (mut offset, mut line) = (0u64, 0u32);
+            loop {
+                let mut raw = Vec::new();
+                match reader.read_until(b'\n', &mut raw) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        line += 1;
+                        let loc = Locator {
+                            file: i as u32,
+                            line,
+                            offset,
+                        };
+                        offset += n as u64;
+                        trim_line_end(&mut raw);
+                        if raw.iter().all(|b| b.is_ascii_whitespace()) {
+                            continue;
+                        }
+                        push(Pending::Line { loc, raw }, &mut buf);
+                    }
+                    Err(e) => {
+                        let p = Problem {
+                            input: format!("{}:{}", file.path.display(), line + 1),
+                            cause: format!("read error, rest of file skipped: {e}"),
+                        };
+                        push(Pending::Failed(p), &mut buf);
+                        break;
+                    }
+                }
+            }
+        }
+        for (_, p) in problems {
+            push(Pending::Failed(p.clone()), &mut buf);
+        }
+        if !buf.is_empty() {
+            f(buf);
+        }
+    }
+
+    fn file_problem(&self, file: usize, cause: String) -> Problem {
+        Problem {
+            input: self.input_name(file),
+            cause,
+        }
+    }
+
+    /// Names the input behind `loc` as a user would find it: its path, with `:LINE` for a
+    /// JSONL record.
+    pub fn describe(&self, loc: Locator) -> String {
+        let name = self.input_name(loc.file as usize);
+        if loc.line == 0 {
+            name
+        } else {
+            format!("{name}:{}", loc.line)
+        }
+    }
+
+    fn input_name(&self, file: usize) -> String {
+        let f = &self.files[file];
+        if f.name == "-" {
+            "<stdin>".into()
+        } else {
+            f.path.display().to_string()
+        }
+    }
+
+    /// Turns pending work into a document. Safe to call from many threads at once.
+    pub fn read(&self, pending: Pending) -> Read1 {
+        match pending {
+            Pending::Failed(p) => Err(p),
+            Pending::File(i) => {
+                let loc = Locator {
+                    file: i,
+                    line: 0,
+                    offset: 0,
+                };
+                self.read_file(loc)
+            }
+            Pending::Line { loc, raw } => self.parse_record(loc, &raw),
+        }
+    }
+
+    /// Reads the document at `loc` again, exactly as [`Corpus::read`] first read it.
+    ///
+    /// # Errors
+    /// A [`Problem`] naming the input when it can no longer be read or parsed.
+    pub fn load(&self, loc: Locator) -> Read1 {
+        let file = &self.files[loc.file as usize];
+        if file.format != Format::Jsonl {
+            return self.read_file(loc);
+        }
+        let record = || -> std::io::Result<Vec<u8>> {
+            let mut h = File::open(&file.path)?;
+            h.seek(SeekFrom::Start(loc.offset))?;
+            let mut raw = Vec::new();
+            BufReader::new(h).read_until(b'\n', &mut raw)?;
+            trim_line_end(&mut raw);
+            Ok(raw)
+        };
+        match record() {
+            Ok(raw) => self.parse_record(loc, &raw),
+            Err(e) => Err(Problem {
+                input: format!("{}:{}", self.input_name(loc.file as usize), loc.line),
+                cause: e.to_string(),
+            }),
+        }
+    }
+
+    fn read_file(&self, loc: Locator) -> Read1 {
+        let i = loc.file as usize;
+        let file = &self.files[i];
+        let mut bytes = Vec::new();
+        if let Err(e) = File::open(&file.path).and_then(|mut h| h.read_to_end(&mut bytes)) {
+            return Err(self.file_problem(i, e.to_string()));
+        }
+        let (text, warning) = decode(bytes).map_err(|cause| self.file_problem(i, cause))?;
+        let warning = warning.map(|cause| self.file_problem(i, cause));
+        let doc = match file.format {
+            Format::Html => {
+                let (title, body) = html_text(&text);
+                let text = match &title {
+                    Some(t) => format!("{t}\n{body}"),
+                    None => body,
+                };
+                Document {
+                    id: file.name.clone(),
+                    title,
+                    text,
+                }
+            }
+            _ => Document {
+                id: file.name.clone(),
+                title: None,
+                text,
+            },
+        };
+        Ok((loc, doc, warning))
+    }
+
+    fn parse_record(&self, loc: Locator, raw: &[u8]) -> Read1 {
+        let file = &self.files[loc.file as usize];
+        let problem = |cause: String| Problem {
+            input: format!("{}:{}", self.input_name(loc.file as usize), loc.line),
+            cause,
+        };
+        let value: serde_json::Value = serde_json::from_slice(raw)
+            .map_err(|e| problem(format!("malformed JSON record: {e}")))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| problem("record is not a JSON object".into()))?;
+        let field = &self.opts.text_field;
+        let text = match obj.get(field) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(_) => return Err(problem(format!("field \"{field}\" is not a string"))),
+            None => return Err(problem(format!("record has no field \"{field}\""))),
+        };
+        let id = match &self.opts.id_field {
+            None => format!("{}:{}", file.name, loc.line),
+            Some(name) => match obj.get(name) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(_) => return Err(problem(format!("id field \"{name}\" is neither a string nor a number"))),
+                None => return Err(problem(format!("record has no id field \"{name}\""))),
+            },
+        };
+        let title = self
+            .opts
+            .title_field
+            .as_ref()
+            .and_then(|name| obj.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        Ok((loc, Document { id, title, text }, None))
+    }
+}
+
+fn trim_line_end(raw: &mut Vec<u8>) {
+    if raw.last() == Some(&b'\n') {
+        raw.pop();
+        if raw.last() == Some(&b'\r') {
+            raw.pop();
+        }
+    }
+}
+
+/// Share of replaced characters above which a file counts as binary, not as text.
+const MAX_INVALID_SHARE: f64 = 0.25;
+
+/// Bytes → text. Binary content (a NUL byte, or mostly invalid UTF-8) is an error; some invalid
+/// UTF-8 is replaced and reported as a warning.
+fn decode(bytes: Vec<u8>) -> std::result::Result<(String, Option<String>), String> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    if memchr_nul(&bytes) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let replaced = lossy.chars().filter(|&c| c == '\u{fffd}').count();
+            let total = lossy.chars().count().max(1);
+            if replaced as f64 / total as f64 > MAX_INVALID_SHARE {
+                Err(format!(
+                    "binary file ({replaced} of {total} characters are not UTF-8)"
+                ))
+            } else {
+                Ok((
+                    lossy,
+                    Some(format!(
+                        "invalid UTF-8: {replaced} character(s) replaced with U+FFFD"
+                    )),
+                ))
+            }
+        }
+    }
+}
+
+fn memchr_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0)
+}
+
+/// Elements whose content is never visible text.
+const INVISIBLE: [&str; 9] = [
+    "script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas",
+];
+/// Elements that start a new line of text.
+const BLOCK: [&str; 30] = [
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+    "table", "section", "article", "header", "footer", "nav", "aside", "main", "blockquote",
+    "pre", "hr", "dd", "dt", "figcaption", "title",
+];
+
+/// The headline and the visible text of an HTML page, one line per block element.
+pub fn html_text(html: &str) -> (Option<String>, String) {
+    use scraper::{Html, Node, Selector};
+    static TITLE: OnceLock<(Selector, Selector)> = OnceLock::new();
+    let (title_sel, h1_sel) = TITLE.get_or_init(|| {
+        (
+            Selector::parse("title").expect("static selector"),
+            Selector::parse("h1").expect("static selector"),
+        )
+    });
+    let doc = Html::parse_document(html);
+    let squash = |s: String| {
+        let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!t.is_empty()).then_some(t)
+    };
+    let title = doc
+        .select(title_sel)
+        .next()
+        .and_then(|e| squash(e.text().collect()))
+        .or_else(|| doc.select(h1_sel).next().and_then(|e| squash(e.text().collect())));
+    let mut out = String::new();
+    let mut hidden = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let name = el.name();
+                    if INVISIBLE.contains(&name) {
+                        hidden += 1;
+                    } else if hidden == 0 && BLOCK.contains(&name) {
+                        out.push('\n');
+                    }
+                }
+                Node::Text(t) if hidden == 0 => out.push_str(t),
+                _ => {}
+            },
+            ego_tree::iter::Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    let name = el.name();
+                    if INVISIBLE.contains(&name) {
+                        hidden -= 1;
+                    } else if hidden == 0 && BLOCK.contains(&name) {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    let body: Vec<String> = out
+        .lines()
+        .filter_map(|l| squash(l.to_string()))
+        .collect();
+    (title, body.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_visible_text_and_title() {
+        let page = "<html><head><title> My  Story </title><style>p{}</style>\
+            <script>var x = 1;</script></head><body><nav>Home</nav><h1>Big news</h1>\
+            <p>First <b>bold</b> line.</p><p>Second line</p><noscript>hidden</noscript></body></html>";
+        let (title, body) = html_text(page);
+        assert_eq!(title.as_deref(), Some("My Story"));
+        assert_eq!(body, "Home\nBig news\nFirst bold line.\nSecond line");
+    }
+
+    #[test]
+    fn html_title_falls_back_to_h1() {
+        let (title, _) = html_text("<body><h1>Only <i>heading</i></h1><p>x</p></body>");
+        assert_eq!(title.as_deref(), Some("Only heading"));
+    }
+
+    #[test]
+    fn decode_cases() {
+        assert_eq!(decode(b"plain".to_vec()), Ok(("plain".into(), None)));
+        assert_eq!(decode(b"\xEF\xBB\xBFbom".to_vec()), Ok(("bom".into(), None)));
+        assert!(decode(b"a\0b".to_vec()).unwrap_err().contains("NUL"));
+        let (text, warn) = decode(b"caf\xe9 au lait".to_vec()).unwrap();
+        assert_eq!(text, "caf\u{fffd} au lait");
+        assert!(warn.unwrap().contains("1 character"));
+        assert!(decode(vec![0xff; 100]).unwrap_err().contains("not UTF-8"));
+    }
+}

@@ -1,0 +1,33 @@
+//! neardup finds duplicate and near-duplicate documents in large text corpora.
+//!
+//! The pipeline, one module per stage: [`corpus`] → [`normalize`] → [`shingle`] → [`minhash`]
+//! → [`lsh`] → [`verify`] → [`cluster`] → [`report`]; [`scan`] wires them together. The
+//! library never prints or exits: progress goes through [`progress::Progress`], problems with
+//! single inputs come back as values.
+//!
+//! ```no_run
+//! use neardup::{config::ScanConfig, corpus::Corpus, progress::NoProgress};
+//! let config = ScanConfig::default();
+//! let corpus = Corpus::open(&["articles".into()], config.input.clone())?;
+//! let out = neardup::scan::scan(&corpus, &config, &NoProgress)?;
+//! for cluster in &out.report.clusters {
+//!     println!("{} documents like {}", cluster.members.len(), cluster.representative);
+//! }
+//! # Ok::<(), neardup::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod cluster;
+pub mod config;
+pub mod corpus;
+pub mod error;
+pub mod lsh;
+pub mod minhash;
+pub mod normalize;
+pub mod progress;
+pub mod report;
+pub mod scan;
+pub mod shingle;
+pub mod verify;
+
+pub use error::{Error, Result};

@@ -1,0 +1,173 @@
+//! Stage 5, lsh: signatures → candidate pairs, each pair once.
+//!
+//! A signature of `k` values is cut into `bands` bands of `rows` values; two documents become
+//! candidates when all values of at least one band agree. A pair with Jaccard `j` becomes a
+//! candidate with probability `1 - (1 - j^rows)^bands`. [`LshParams::for_threshold`] picks the
+//! largest `rows` for which a pair exactly at the threshold is a candidate with probability at
+//! least [`MIN_RECALL_AT_THRESHOLD`] when every band that fits in `k` is used: larger `rows`
+//! means fewer dissimilar pairs to reject later, more bands only raises recall.
+//!
+//! Bands are processed one at a time (two at once on two threads), so memory holds one table of
+//! `(key, doc)` per thread, never all of them.
+//!
+//! Invariants: every pair `(a, b)` has `a < b`, appears once, and the output is sorted, so it
+//! does not depend on thread count.
+
+use rayon::prelude::*;
+
+use crate::shingle::fmix64;
+
+/// Lowest acceptable probability that a pair exactly at the threshold becomes a candidate.
+pub const MIN_RECALL_AT_THRESHOLD: f64 = 0.95;
+
+/// Buckets larger than this (documents sharing one band) pair each member only with its next
+/// [`LARGE_BUCKET_WINDOW`] members, so a huge family of copies costs linear, not quadratic,
+/// work; the chain still connects the whole family.
+pub const LARGE_BUCKET: usize = 256;
+/// See [`LARGE_BUCKET`].
+pub const LARGE_BUCKET_WINDOW: usize = 32;
+
+/// How signatures are cut into bands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LshParams {
+    /// Number of bands.
+    pub bands: usize,
+    /// Signature values per band.
+    pub rows: usize,
+}
+
+impl LshParams {
+    /// Bands and rows for signatures of `k` values and a Jaccard `threshold` in (0, 1].
+    ///
+    /// ```
+    /// use neardup::lsh::LshParams;
+    /// let p = LshParams::for_threshold(0.5, 128);
+    /// assert!(p.bands * p.rows <= 128);
+    /// assert!(p.probability(0.5) >= 0.95);
+    /// ```
+    pub fn for_threshold(threshold: f64, k: usize) -> LshParams {
+        let mut best = LshParams { bands: k, rows: 1 };
+        for rows in 1..=k {
+            let p = LshParams {
+                bands: k / rows,
+                rows,
+            };
+            if p.probability(threshold) >= MIN_RECALL_AT_THRESHOLD {
+                best = p;
+            }
+        }
+        best
+    }
+
+    /// Probability that a pair of Jaccard similarity `j` becomes a candidate.
+    pub fn probability(&self, j: f64) -> f64 {
+        1.0 - (1.0 - j.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+}
+
+#[inline]
+fn band_key(values: &[u32], band: usize) -> u64 {
+    let mut h = (band as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for &v in values {
+        h = (h ^ v as u64).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(31);
+    }
+    fmix64(h)
+}
+
+/// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
+/// `k` values each), as `(smaller, larger)` document indices, sorted and unique.
+pub fn candidates(signatures: &[u32], k: usize, docs: &[u32], params: LshParams) -> Vec<(u32, u32)> {
+    assert!(params.bands * params.rows <= k, "bands × rows exceeds the signature length");
+    let per_band: Vec<Vec<u64>> = (0..params.bands)
+        .into_par_iter()
+        .map(|band| {
+            let start = band * params.rows;
+            let mut table: Vec<(u64, u32)> = docs
+                .iter()
+                .map(|&d| {
+                    let sig = &signatures[d as usize * k..][..k];
+                    (band_key(&sig[start..start + params.rows], band), d)
+                })
+                .collect();
+            table.sort_unstable();
+            let mut pairs = Vec::new();
+            for bucket in table.chunk_by(|x, y| x.0 == y.0) {
+                if bucket.len() < 2 {
+                    continue;
+                }
+                let window = if bucket.len() > LARGE_BUCKET {
+                    LARGE_BUCKET_WINDOW
+                } else {
+                    bucket.len()
+                };
+                for (i, &(_, a)) in bucket.iter().enumerate() {
+                    for &(_, b) in bucket[i + 1..].iter().take(window) {
+                        // The table is sorted by (key, doc), so a < b inside a bucket.
+                        pairs.push((a as u64) << 32 | b as u64);
+                    }
+                }
+            }
+            pairs
+        })
+        .collect();
+    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
+    all.par_sort_unstable();
+    all.dedup();
+    all.into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_meet_the_recall_floor() {
+        for k in [16, 64, 128, 256] {
+            for t in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95] {
+                let p = LshParams::for_threshold(t, k);
+                assert!(p.bands * p.rows <= k);
+                assert!(p.probability(t) >= MIN_RECALL_AT_THRESHOLD, "k {k} t {t}: {p:?}");
+                // One more row per band would miss the floor: rows is the largest that works.
+                let tighter = LshParams {
+                    bands: k / (p.rows + 1),
+                    rows: p.rows + 1,
+                };
+                assert!(tighter.bands == 0 || tighter.probability(t) < MIN_RECALL_AT_THRESHOLD);
+            }
+        }
+    }
+
+    #[test]
+    fn finds_agreeing_bands_once() {
+        let k = 8;
+        // Docs 0 and 2 agree everywhere, 1 agrees with 0 in the first band only, 3 nowhere.
+        let sigs: Vec<u32> = [
+            [1, 2, 3, 4, 5, 6, 7, 8],
+            [1, 2, 0, 0, 0, 0, 0, 0],
+            [1, 2, 3, 4, 5, 6, 7, 8],
+            [9, 9, 9, 9, 9, 9, 9, 9],
+        ]
+        .concat();
+        let params = LshParams { bands: 4, rows: 2 };
+        let got = candidates(&sigs, k, &[0, 1, 2, 3], params);
+        assert_eq!(got, vec![(0, 1), (0, 2), (1, 2)]);
+        // Leaving doc 1 out of the participants removes its pairs.
+        assert_eq!(candidates(&sigs, k, &[0, 2, 3], params), vec![(0, 2)]);
+    }
+
+    #[test]
+    fn large_buckets_stay_connected() {
+        let k = 4;
+        let n = LARGE_BUCKET as u32 * 3;
+        let sigs: Vec<u32> = (0..n).flat_map(|_| [5u32, 5, 5, 5]).collect();
+        let docs: Vec<u32> = (0..n).collect();
+        let got = candidates(&sigs, k, &docs, LshParams { bands: 2, rows: 2 });
+        assert!(got.len() < (n as usize) * LARGE_BUCKET_WINDOW);
+        // Every doc is paired with its successor, so the family is one chain.
+        for d in 0..n - 1 {
+            assert!(got.binary_search(&(d, d + 1)).is_ok());
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! The scan pipeline: corpus → normalize → shingle → minhash → lsh → verify → cluster →
+//! report, wired together. Each stage lives in its own module; this one only orders them,
+//! keeps the per-document metadata, and times the stages.
+//!
+//! Memory holds, per document, one signature (`num_perm` × 4 bytes) and a small [`DocMeta`];
+//! texts are read twice at most (once to fingerprint, once more for the few documents in
+//! candidate pairs), never all at once.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::cluster::{self, UnionFind};
+use crate::config::{ScanConfig, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
+use crate::corpus::{Corpus, Locator, Problem};
+use crate::error::Result;
+use crate::lsh;
+use crate::minhash::{self, MinHasher};
+use crate::normalize::normalize_into;
+use crate::progress::Progress;
+use crate::report::{self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary};
+use crate::shingle::Shingler;
+use crate::verify;
+
+/// What is kept of every document between the passes.
+#[derive(Clone, Debug)]
+pub struct DocMeta {
+    /// Document id.
+    pub id: String,
+    /// Where to read it again.
+    pub loc: Locator,
+    /// Size of its shingle set.
+    pub shingles: u32,
+    /// Hash of its canonical text: equal hashes are exact duplicates.
+    pub content: u128,
+}
+
+/// Timings and counts of a run, for the summary on stderr. Unlike [`Report`], these vary from
+/// run to run.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Wall time per stage, in pipeline order.
+    pub stages: Vec<(&'static str, Duration)>,
+    /// Bytes of text fingerprinted.
+    pub bytes: u64,
+    /// Candidate pairs from LSH.
+    pub candidates: usize,
+    /// Candidates left after the signature-estimate filter, checked exactly.
+    pub checked: usize,
+    /// Pairs that passed verification.
+    pub verified: usize,
+}
+
+/// Everything a scan produced.
+#[derive(Debug)]
+pub struct ScanOutput {
+    /// The deterministic report.
+    pub report: Report,
+    /// Inputs that were skipped, in input order.
+    pub skipped: Vec<Problem>,
+    /// Inputs read with a problem (invalid UTF-8 replaced, unreadable at verification).
+    pub warnings: Vec<Problem>,
+    /// Timings and counts.
+    pub stats: Stats,
+}
+
+/// Per-thread buffers, reused for every document.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) norm: String,
+    words: Vec<u64>,
+    pub(crate) shingles: Vec<u64>,
+    mins: minhash::Scratch,
+}
+
+/// Normalization and shingling as one step, the same in both passes.
+#[derive(Clone, Copy)]
+pub(crate) struct Fingerprinter {
+    shingler: Shingler,
+}
+
+impl Fingerprinter {
+    pub(crate) fn new(config: &ScanConfig) -> Self {
+        Fingerprinter {
+            shingler: Shingler::new(config.shingle, config.seed),
+        }
+    }
+
+    /// Leaves the canonical text in `s.norm` and the shingle set in `s.shingles`.
+    pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) {
+        normalize_into(text, &mut s.norm);
+        self.shingler
+            .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
+    }
+}
+
+enum Outcome {
+    Doc {
+        meta: DocMeta,
+        sig: Vec<u32>,
+        bytes: u64,
+        warning: Option<Problem>,
+    },
+    Skip(Problem),
+}
+
+/// Runs the whole pipeline over `corpus`.
+///
+/// # Errors
+/// [`crate::Error::Config`] when `config` does not validate. Problems with single inputs are
+/// not errors: they are in [`ScanOutput::skipped`] and [`ScanOutput::warnings`].
+pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Result<ScanOutput> {
+    config.validate()?;
+    let k = config.num_perm;
+    let params = config.lsh_params();
+    let fp = Fingerprinter::new(config);
+    let hasher = MinHasher::new(k, config.seed);
+    let mut stats = Stats::default();
+    let mut skipped = Vec::new();
+    let mut warnings = Vec::new();
+
+    // Pass 1: fingerprint every document.
+    let t = Instant::now();
+    let has_jsonl = corpus
+        .files()
+        .iter()
+        .any(|f| f.format == crate::corpus::Format::Jsonl);
+    progress.begin("fingerprinting", (!has_jsonl).then_some(corpus.files().len() as u64));
+    let mut metas: Vec<DocMeta> = Vec::new();
+    let mut sigs: Vec<u32> = Vec::new();
+    let mut seen_ids: HashSet<u128> = HashSet::new();
+    corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+        let count = batch.len() as u64;
+        let outcomes: Vec<Outcome> = batch
+            .into_par_iter()
+            .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
+                Err(p) => Outcome::Skip(p),
+                Ok((loc, doc, warning)) => {
+                    fp.shingles(&doc.text, s);
+                    if s.shingles.is_empty() {
+                        return Outcome::Skip(Problem {
+                            input: corpus.describe(loc),
+                            cause: "empty document (no words)".into(),
+                        });
+                    }
+                    let mut sig = vec![0u32; k];
+                    hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
+                    Outcome::Doc {
+                        meta: DocMeta {
+                            id: doc.id,
+                            loc,
+                            shingles: s.shingles.len() as u32,
+                            content: xxh3_128(s.norm.as_bytes()),
+                        },
+                        sig,
+                        bytes: doc.text.len() as u64,
+                        warning,
+                    }
+                }
+            })
+            .collect();
+        for o in outcomes {
+            match o {
+                Outcome::Skip(p) => skipped.push(p),
+                Outcome::Doc {
+                    meta,
+                    sig,
+                    bytes,
+                    warning,
+                } => {
+                    warnings.extend(warning);
+                    if !seen_ids.insert(xxh3_128(meta.id.as_bytes())) {
+                        skipped.push(Problem {
+                            input: corpus.describe(meta.loc),
+                            cause: format!("document id {:?} already used by an earlier input", meta.id),
+                        });
+                        continue;
+                    }
+                    stats.bytes += bytes;
+                    metas.push(meta);
+                    sigs.extend_from_slice(&sig);
+                }
+            }
+        }
+        progress.advance(count);
+    });
+    drop(seen_ids);
+    progress.finish();
+    stats.stages.push(("fingerprint", t.elapsed()));
+    let n = metas.len();
+
+    // Exact duplicates: one representative per distinct canonical text takes part in LSH.
+    let t = Instant::now();
+    let mut by_content: Vec<u32> = (0..n as u32).collect();
+    by_content.par_sort_unstable_by_key(|&d| (metas[d as usize].content, d));
+    let mut content_rep: Vec<u32> = (0..n as u32).collect();
+    for group in by_content.chunk_by(|&a, &b| metas[a as usize].content == metas[b as usize].content) {
+        for &d in group {
+            content_rep[d as usize] = group[0];
+        }
+    }
+    drop(by_content);
+    let unique: Vec<u32> = (0..n as u32).filter(|&d| content_rep[d as usize] == d).collect();
+    stats.stages.push(("exact", t.elapsed()));
+
+    // LSH candidates, then a cheap filter on the signature estimate.
+    let t = Instant::now();
+    progress.begin("candidates", None);
+    let candidates = lsh::candidates(&sigs, k, &unique, params);
+    stats.candidates = candidates.len();
+    let sig = |d: u32| &sigs[d as usize * k..][..k];
+    // A pair at the threshold falls below this floor with probability under 1 in 10,000
+    // (3.7 standard deviations of the estimate); pairs above the threshold even less often.
+    let floor = if config.verify {
+        let t = config.threshold;
+        t - 3.7 * (t * (1.0 - t) / k as f64).sqrt() - 0.5 / k as f64
+    } else {
+        config.threshold
+    };
+    let promising: Vec<(u32, u32, f64)> = candidates
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let e = minhash::estimate(sig(a), sig(b));
+            (e >= floor).then_some((a, b, e))
+        })
+        .collect();
+    drop(candidates);
+    stats.checked = promising.len();
+    progress.finish();
+    stats.stages.push(("lsh", t.elapsed()));
+
+    // Verification: exact Jaccard on shingle sets read again.
+    let t = Instant::now();
+    let reread_problems = Mutex::new(Vec::new());
+    let load = |d: u32| -> Option<Vec<u64>> {
+        let meta = &metas[d as usize];
+        let mut s = Scratch::default();
+        match corpus.load(meta.loc) {
+            Err(p) => {
+                reread_problems.lock().expect("no panics while held").push((d, p));
+                None
+            }
+            Ok((_, doc, _)) => {
+                fp.shingles(&doc.text, &mut s);
+                if xxh3_128(s.norm.as_bytes()) != meta.content {
+                    let p = Problem {
+                        input: corpus.describe(meta.loc),
+                        cause: "changed during the run; its pairs were not verified".into(),
+                    };
+                    reread_problems.lock().expect("no panics while held").push((d, p));
+                    return None;
+                }
+                Some(std::mem::take(&mut s.shingles))
+            }
+        }
+    };
+    let accepted: Vec<(u32, u32, f64)> = if config.verify {
+        progress.begin("verifying", Some(promising.len() as u64));
+        let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
+        let scores = verify::overlaps(&pairs, n, VERIFY_BATCH_DOCS, load);
+        progress.finish();
+        pairs
+            .into_iter()
+            .zip(scores)
+            .filter_map(|((a, b), o)| o.filter(|o| o.jaccard >= config.threshold).map(|o| (a, b, o.jaccard)))
+            .collect()
+    } else {
+        promising
+    };
+    stats.verified = accepted.len();
+    stats.stages.push(("verify", t.elapsed()));
+
+    // Clusters.
+    let t = Instant::now();
+    let mut uf = UnionFind::new(n);
+    for d in 0..n as u32 {
+        uf.union(d, content_rep[d as usize]);
+    }
+    let mut best: HashMap<u32, (u32, f64)> = HashMap::new();
+    let mut known: HashMap<(u32, u32), f64> = HashMap::with_capacity(accepted.len());
+    for &(a, b, j) in &accepted {
+        uf.union(a, b);
+        known.insert((a, b), j);
+        for (x, y) in [(a, b), (b, a)] {
+            let e = best.entry(x).or_insert((y, j));
+            if j > e.1 || (j == e.1 && y < e.0) {
+                *e = (y, j);
+            }
+        }
+    }
+    drop(accepted);
+    let id = |d: u32| metas[d as usize].id.as_str();
+    let groups = cluster::groups(&mut uf, n, id);
+    drop(uf);
+    let reps: Vec<u32> = groups
+        .iter()
+        .map(|g| cluster::representative(g, |d| metas[d as usize].shingles, id))
+        .collect();
+    // Scores of members against their representative that verification did not give.
+    let key = |a: u32, b: u32| (a.min(b), a.max(b));
+    let mut missing: Vec<(u32, u32)> = Vec::new();
+    for (g, &rep) in groups.iter().zip(&reps) {
+        let r = content_rep[rep as usize];
+        for &m in g {
+            let c = content_rep[m as usize];
+            if c != r && !known.contains_key(&key(c, r)) {
+                missing.push(key(c, r));
+            }
+        }
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    let missing_scores: Vec<Option<f64>> = if config.verify {
+        verify::overlaps(&missing, n, VERIFY_BATCH_DOCS, load)
+            .into_iter()
+            .map(|o| o.map(|o| o.jaccard))
+            .collect()
+    } else {
+        missing
+            .iter()
+            .map(|&(a, b)| Some(minhash::estimate(sig(a), sig(b))))
+            .collect()
+    };
+    for (p, s) in missing.iter().zip(missing_scores) {
+        // An unreadable pair counts as unrelated; the reread problem is reported.
+        known.insert(*p, s.unwrap_or(0.0));
+    }
+    let mut clusters = Vec::with_capacity(groups.len());
+    let mut summary = Summary {
+        documents: n,
+        ignored: corpus.ignored(),
+        ..Default::default()
+    };
+    for (g, &rep) in groups.iter().zip(&reps) {
+        let r = content_rep[rep as usize];
+        let mut all_exact = true;
+        let members: Vec<Member> = g
+            .iter()
+            .map(|&m| {
+                let c = content_rep[m as usize];
+                if m == rep {
+                    return Member { id: id(m).to_owned(), kind: MemberKind::Representative, jaccard: 1.0, linked_by: None };
+                }
+                if c == r {
+                    return Member { id: id(m).to_owned(), kind: MemberKind::Exact, jaccard: 1.0, linked_by: None };
+                }
+                all_exact = false;
+                let j = known.get(&key(c, r)).copied().unwrap_or(0.0);
+                let linked_by = (j < config.threshold)
+                    .then(|| best.get(&c))
+                    .flatten()
+                    .map(|&(other, oj)| Link { id: id(other).to_owned(), jaccard: report::round4(oj) });
+                Member { id: id(m).to_owned(), kind: MemberKind::Near, jaccard: report::round4(j), linked_by }
+            })
+            .collect();
+        let kind = if all_exact { ClusterKind::Exact } else { ClusterKind::Near };
+        match kind {
+            ClusterKind::Exact => summary.exact_clusters += 1,
+            ClusterKind::Near => summary.near_clusters += 1,
+        }
+        summary.duplicates += members.len() - 1;
+        clusters.push(Cluster {
+            id: clusters.len() + 1,
+            kind,
+            representative: id(rep).to_owned(),
+            members,
+        });
+    }
+    stats.stages.push(("cluster", t.elapsed()));
+
+    let mut reread: Vec<(u32, Problem)> = reread_problems.into_inner().expect("no panics while held");
+    reread.sort_by_key(|(d, _)| *d);
+    reread.dedup_by_key(|(d, _)| *d);
+    warnings.extend(reread.into_iter().map(|(_, p)| p));
+    summary.skipped = skipped.len();
+    let report = Report {
+        params: Params {
+            shingle: config.shingle.to_string(),
+            num_perm: k,
+            seed: config.seed,
+            threshold: config.threshold,
+            bands: params.bands,
+            rows: params.rows,
+            verified: config.verify,
+        },
+        summary,
+        clusters,
+    };
+    Ok(ScanOutput { report, skipped, warnings, stats })
+}

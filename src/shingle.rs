@@ -1,0 +1,246 @@
+//! Stage 3, shingle: canonical text → the sorted, de-duplicated set of its shingle hashes.
+//!
+//! Word shingles (the default) are runs of `n` consecutive words. Every word is hashed once
+//! with seeded xxh3, and each n-gram hash is derived arithmetically from its word hashes, so no
+//! byte is hashed twice. Character shingles are runs of `n` characters of the canonical text
+//! (spaces included), for scripts written without spaces between words.
+//!
+//! Invariants: the output is sorted and free of repeats; a non-empty text shorter than one
+//! shingle still yields exactly one shingle (the whole text), so that very short documents can
+//! at least match exactly; an empty text yields none.
+
+use std::fmt;
+use std::str::FromStr;
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// How a document is cut into shingles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShingleKind {
+    /// Runs of `n` words.
+    Word(usize),
+    /// Runs of `n` characters.
+    Char(usize),
+}
+
+impl Default for ShingleKind {
+    fn default() -> Self {
+        ShingleKind::Word(crate::config::DEFAULT_WORD_SHINGLE)
+    }
+}
+
+impl fmt::Display for ShingleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShingleKind::Word(n) => write!(f, "word:{n}"),
+            ShingleKind::Char(n) => write!(f, "char:{n}"),
+        }
+    }
+}
+
+impl FromStr for ShingleKind {
+    type Err = String;
+
+    /// Parses `word:N` or `char:N` (a bare `word` or `char` takes the default size).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, size) = match s.split_once(':') {
+            Some((k, n)) => (k, Some(n)),
+            None => (s, None),
+        };
+        let size = match size {
+            None => None,
+            Some(n) => Some(
+                n.parse::<usize>()
+                    .ok()
+                    .filter(|&n| (1..=64).contains(&n))
+                    .ok_or_else(|| {
+                        format!("shingle size {n:?} must be a whole number from 1 to 64")
+                    })?,
+            ),
+        };
+        match kind {
+            "word" => Ok(ShingleKind::Word(
+                size.unwrap_or(crate::config::DEFAULT_WORD_SHINGLE),
+            )),
+            "char" => Ok(ShingleKind::Char(size.unwrap_or(5))),
+            other => Err(format!(
+                "shingle kind {other:?} is neither \"word\" nor \"char\" (try word:5 or char:5)"
+            )),
+        }
+    }
+}
+
+/// Cuts canonical text into hashed shingles.
+///
+/// ```
+/// use neardup::shingle::{ShingleKind, Shingler};
+/// let shingler = Shingler::new(ShingleKind::Word(2), 7);
+/// let (mut words, mut out) = (Vec::new(), Vec::new());
+/// shingler.shingles_into("a b c a b", &mut words, &mut out);
+/// assert_eq!(out.len(), 3); // "a b", "b c", "c a"; the second "a b" is a repeat
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Shingler {
+    kind: ShingleKind,
+    seed: u64,
+}
+
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A strong 64-bit finalizer (murmur3's fmix64): every input bit affects every output bit.
+#[inline]
+pub(crate) fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Hash of a run of word hashes; order-sensitive.
+#[inline]
+fn combine(words: &[u64]) -> u64 {
+    let mut h = MIX;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(29);
+    }
+    fmix64(h)
+}
+
+impl Shingler {
+    /// A shingler of the given kind whose hashes depend on `seed`.
+    pub fn new(kind: ShingleKind, seed: u64) -> Self {
+        Shingler { kind, seed }
+    }
+
+    /// The kind of shingle this shingler cuts.
+    pub fn kind(&self) -> ShingleKind {
+        self.kind
+    }
+
+    /// Writes the sorted, de-duplicated shingle hashes of `normalized` (canonical text from
+    /// [`crate::normalize::normalize_into`]) into `out`; `scratch` is a reusable buffer.
+    pub fn shingles_into(&self, normalized: &str, scratch: &mut Vec<u64>, out: &mut Vec<u64>) {
+        out.clear();
+        scratch.clear();
+        if normalized.is_empty() {
+            return;
+        }
+        match self.kind {
+            ShingleKind::Word(n) => {
+                scratch.extend(
+                    normalized
+                        .split(' ')
+                        .map(|w| xxh3_64_with_seed(w.as_bytes(), self.seed)),
+                );
+                if scratch.len() <= n {
+                    out.push(combine(scratch));
+                } else {
+                    out.extend(scratch.windows(n).map(combine));
+                }
+            }
+            ShingleKind::Char(n) => {
+                let bytes = normalized.as_bytes();
+                // Byte offsets of every character start, then the end of the text.
+                scratch.extend(normalized.char_indices().map(|(i, _)| i as u64));
+                scratch.push(bytes.len() as u64);
+                let chars = scratch.len() - 1;
+                if chars <= n {
+                    out.push(xxh3_64_with_seed(bytes, self.seed));
+                } else {
+                    out.extend((0..=chars - n).map(|i| {
+                        let (a, b) = (scratch[i] as usize, scratch[i + n] as usize);
+                        xxh3_64_with_seed(&bytes[a..b], self.seed)
+                    }));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Sizes of the intersection of two sorted, de-duplicated sets.
+pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shingles(kind: ShingleKind, text: &str) -> Vec<u64> {
+        let (mut s, mut out) = (Vec::new(), Vec::new());
+        Shingler::new(kind, 1).shingles_into(text, &mut s, &mut out);
+        out
+    }
+
+    #[test]
+    fn counts() {
+        let cases: [(ShingleKind, &str, usize); 9] = [
+            (ShingleKind::Word(3), "", 0),
+            (ShingleKind::Word(3), "one", 1),
+            (ShingleKind::Word(3), "one two three", 1),
+            (ShingleKind::Word(3), "one two three four", 2),
+            (ShingleKind::Word(1), "a b a b", 2),
+            (ShingleKind::Word(2), "a b a b", 2),
+            (ShingleKind::Char(3), "ab", 1),
+            (ShingleKind::Char(3), "abcd", 2),
+            (ShingleKind::Char(2), "ééé", 1),
+        ];
+        for (kind, text, want) in cases {
+            assert_eq!(shingles(kind, text).len(), want, "{kind} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn sorted_and_unique() {
+        let s = shingles(ShingleKind::Word(2), "a b c d a b c d e f g");
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(s.len(), 7);
+    }
+
+    #[test]
+    fn word_order_matters() {
+        assert_ne!(
+            shingles(ShingleKind::Word(2), "a b"),
+            shingles(ShingleKind::Word(2), "b a")
+        );
+    }
+
+    #[test]
+    fn seed_changes_hashes() {
+        let (mut s, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        Shingler::new(ShingleKind::Word(2), 1).shingles_into("x y z", &mut s, &mut a);
+        Shingler::new(ShingleKind::Word(2), 2).shingles_into("x y z", &mut s, &mut b);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn parse_kinds() {
+        assert_eq!("word:3".parse(), Ok(ShingleKind::Word(3)));
+        assert_eq!("char:7".parse(), Ok(ShingleKind::Char(7)));
+        assert_eq!("char".parse(), Ok(ShingleKind::Char(5)));
+        assert!("word:0".parse::<ShingleKind>().is_err());
+        assert!("line:3".parse::<ShingleKind>().is_err());
+        assert!("word:x".parse::<ShingleKind>().is_err());
+    }
+
+    #[test]
+    fn intersection() {
+        assert_eq!(intersection_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
+        assert_eq!(intersection_len(&[], &[1]), 0);
+    }
+}

@@ -1,0 +1,149 @@
+//! Stage 6, verify: candidate pairs → exact overlap scores, from the documents' shingle sets.
+//!
+//! Shingle sets are not kept for the whole corpus: the documents of a few thousand candidate
+//! pairs are read again, fingerprinted, compared and dropped, batch after batch. Pairs are
+//! ordered by the connected component they belong to, so a family of copies is usually read
+//! once, in one batch.
+//!
+//! Invariants: scores are exact set arithmetic on sorted, de-duplicated shingle sets; the result
+//! for pair `i` is at index `i`, whatever the thread count.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::cluster::UnionFind;
+use crate::shingle::intersection_len;
+
+/// Exact overlap of two shingle sets A and B.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Overlap {
+    /// |A ∩ B| / |A ∪ B|.
+    pub jaccard: f64,
+    /// |A ∩ B| / |A|: how much of A is found in B.
+    pub a_in_b: f64,
+    /// |A ∩ B| / |B|.
+    pub b_in_a: f64,
+    /// |A ∩ B|.
+    pub shared: usize,
+}
+
+/// The overlap of two sorted, de-duplicated shingle sets.
+///
+/// ```
+/// let o = neardup::verify::overlap(&[1, 2, 3, 4], &[3, 4, 5, 6, 7, 8]);
+/// assert_eq!(o.shared, 2);
+/// assert_eq!(o.jaccard, 0.25);
+/// assert_eq!(o.a_in_b, 0.5);
+/// ```
+pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
+    let shared = intersection_len(a, b);
+    let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+    Overlap {
+        jaccard: ratio(shared, a.len() + b.len() - shared),
+        a_in_b: ratio(shared, a.len()),
+        b_in_a: ratio(shared, b.len()),
+        shared,
+    }
+}
+
+/// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
+/// shingle set, or `None` when it can no longer be read (its pairs then get `None`). At most
+/// `max_docs` shingle sets are held at once.
+pub fn overlaps<L>(pairs: &[(u32, u32)], n_docs: usize, max_docs: usize, load: L) -> Vec<Option<Overlap>>
+where
+    L: Fn(u32) -> Option<Vec<u64>> + Sync,
+{
+    let mut uf = UnionFind::new(n_docs);
+    for &(a, b) in pairs {
+        uf.union(a, b);
+    }
+    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| {
+        let (a, b) = pairs[i as usize];
+        (uf.find(a), a, b)
+    });
+    let max_docs = max_docs.max(2);
+    let mut results: Vec<Option<Overlap>> = vec![None; pairs.len()];
+    let mut chunk: Vec<u32> = Vec::new();
+    let mut docs: HashSet<u32> = HashSet::new();
+    let mut flush = |chunk: &mut Vec<u32>, docs: &mut HashSet<u32>| {
+        let mut list: Vec<u32> = docs.drain().collect();
+        list.sort_unstable();
+        let sets: HashMap<u32, Vec<u64>> = list
+            .par_iter()
+            .filter_map(|&d| load(d).map(|s| (d, s)))
+            .collect();
+        let scored: Vec<(u32, Option<Overlap>)> = chunk
+            .par_iter()
+            .map(|&i| {
+                let (a, b) = pairs[i as usize];
+                let o = match (sets.get(&a), sets.get(&b)) {
+                    (Some(x), Some(y)) => Some(overlap(x, y)),
+                    _ => None,
+                };
+                (i, o)
+            })
+            .collect();
+        for (i, o) in scored {
+            results[i as usize] = o;
+        }
+        chunk.clear();
+    };
+    for &i in &order {
+        let (a, b) = pairs[i as usize];
+        let new = usize::from(!docs.contains(&a)) + usize::from(!docs.contains(&b));
+        if !chunk.is_empty() && docs.len() + new > max_docs {
+            flush(&mut chunk, &mut docs);
+        }
+        chunk.push(i);
+        docs.insert(a);
+        docs.insert(b);
+    }
+    if !chunk.is_empty() {
+        flush(&mut chunk, &mut docs);
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn overlap_table() {
+        let cases: [(&[u64], &[u64], f64, f64, f64); 4] = [
+            (&[1, 2, 3], &[1, 2, 3], 1.0, 1.0, 1.0),
+            (&[1, 2], &[3, 4], 0.0, 0.0, 0.0),
+            (&[1, 2], &[1, 2, 3, 4], 0.5, 1.0, 0.5),
+            (&[], &[], 0.0, 0.0, 0.0),
+        ];
+        for (a, b, j, ab, ba) in cases {
+            let o = overlap(a, b);
+            assert_eq!((o.jaccard, o.a_in_b, o.b_in_a), (j, ab, ba), "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn scores_land_at_their_pair_and_memory_is_bounded() {
+        // Document d holds the shingles 0..=d; one doc cannot be loaded.
+        let pairs: Vec<(u32, u32)> = vec![(0, 9), (3, 4), (1, 2), (5, 6), (7, 8), (2, 3), (8, 10)];
+        let loads = AtomicUsize::new(0);
+        let got = overlaps(&pairs, 11, 3, |d| {
+            loads.fetch_add(1, Ordering::Relaxed);
+            (d != 10).then(|| (0..=d as u64).collect())
+        });
+        for (&(a, b), o) in pairs.iter().zip(&got) {
+            if b == 10 {
+                assert!(o.is_none());
+                continue;
+            }
+            let want = (a + 1) as f64 / (b + 1) as f64;
+            assert_eq!(o.unwrap().jaccard, want, "pair {a} {b}");
+        }
+        // With room for 3 documents a batch, some documents are read more than once, but
+        // never more often than they appear in pairs.
+        assert!(loads.load(Ordering::Relaxed) <= pairs.len() * 2);
+    }
+}
