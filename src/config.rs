@@ -1,15 +1,16 @@
 //! The validated engine configuration of a scan. The CLI builds it from its arguments; the
 //! engine never sees clap.
 
+use crate::boilerplate::BoilerplateConfig;
 use crate::corpus::InputOptions;
 use crate::error::{Error, Result};
 use crate::lsh::LshParams;
 use crate::shingle::ShingleKind;
 
 /// Default word shingle size (words per shingle); see the README for the measurements.
-pub const DEFAULT_WORD_SHINGLE: usize = 5;
+pub const DEFAULT_WORD_SHINGLE: usize = 4;
 /// Default Jaccard threshold for a near duplicate.
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_THRESHOLD: f64 = 0.45;
 /// Default signature length (values per document).
 pub const DEFAULT_NUM_PERM: usize = 128;
 /// Default seed of every hash.
@@ -36,6 +37,8 @@ pub struct ScanConfig {
     pub lsh: Option<LshParams>,
     /// Check every candidate with exact Jaccard (true) or trust the MinHash estimate.
     pub verify: bool,
+    /// How site boilerplate is learned and left out.
+    pub boilerplate: BoilerplateConfig,
 }
 
 impl Default for ScanConfig {
@@ -48,6 +51,7 @@ impl Default for ScanConfig {
             threshold: DEFAULT_THRESHOLD,
             lsh: None,
             verify: true,
+            boilerplate: BoilerplateConfig::default(),
         }
     }
 }
@@ -77,6 +81,13 @@ impl ScanConfig {
                     p.bands, p.rows, self.num_perm
                 )));
             }
+        }
+        let bp = &self.boilerplate;
+        if !(0.0..=1.0).contains(&bp.share) || bp.min_docs < 2 || bp.sample == 0 {
+            return Err(Error::Config(format!(
+                "boilerplate share {} must be from 0 to 1, its minimum documents {} at least 2, its sample {} at least 1",
+                bp.share, bp.min_docs, bp.sample
+            )));
         }
         if self.input.text_field.is_empty() {
             return Err(Error::Config("--text-field must not be empty".into()));

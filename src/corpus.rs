@@ -259,6 +259,30 @@ impl Corpus {
         &self.files
     }
 
+    /// The number of documents, counting a JSONL file's lines (blank ones included) without
+    /// parsing them. Unreadable files count as one document.
+    pub fn estimate_documents(&self) -> usize {
+        self.files
+            .iter()
+            .map(|f| {
+                if f.format != Format::Jsonl {
+                    return 1;
+                }
+                let mut lines = 0usize;
+                let mut buf = vec![0u8; 1 << 16];
+                if let Ok(mut h) = File::open(&f.path) {
+                    while let Ok(n) = h.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                    }
+                }
+                lines.max(1)
+            })
+            .sum()
+    }
+
     /// Files inside folders left out because of their extension.
     pub fn ignored(&self) -> usize {
         self.ignored

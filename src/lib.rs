@@ -17,10 +17,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod boilerplate;
 pub mod cluster;
 pub mod config;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -31,3 +33,4 @@ pub mod shingle;
 pub mod verify;
 
 pub use error::{Error, Result};
+pub mod synth;

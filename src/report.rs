@@ -47,6 +47,8 @@ pub struct Summary {
     pub skipped: usize,
     /// Files in folders left out because of their extension.
     pub ignored: usize,
+    /// Distinct lines treated as site boilerplate and left out of the fingerprints.
+    pub boilerplate_lines: usize,
     /// Clusters whose members are all identical after normalization.
     pub exact_clusters: usize,
     /// Other clusters.

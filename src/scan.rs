@@ -19,7 +19,7 @@ use crate::corpus::{Corpus, Locator, Problem};
 use crate::error::Result;
 use crate::lsh;
 use crate::minhash::{self, MinHasher};
-use crate::normalize::normalize_into;
+use crate::boilerplate::{Boilerplate, LineScratch};
 use crate::progress::Progress;
 use crate::report::{self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary};
 use crate::shingle::Shingler;
@@ -71,29 +71,33 @@ pub struct ScanOutput {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) norm: String,
+    lines: LineScratch,
     words: Vec<u64>,
     pub(crate) shingles: Vec<u64>,
     mins: minhash::Scratch,
 }
 
-/// Normalization and shingling as one step, the same in both passes.
-#[derive(Clone, Copy)]
-pub(crate) struct Fingerprinter {
+/// Boilerplate removal, normalization and shingling as one step, the same in both passes.
+pub(crate) struct Fingerprinter<'a> {
+    boilerplate: &'a Boilerplate,
     shingler: Shingler,
 }
 
-impl Fingerprinter {
-    pub(crate) fn new(config: &ScanConfig) -> Self {
+impl<'a> Fingerprinter<'a> {
+    pub(crate) fn new(config: &ScanConfig, boilerplate: &'a Boilerplate) -> Self {
         Fingerprinter {
+            boilerplate,
             shingler: Shingler::new(config.shingle, config.seed),
         }
     }
 
-    /// Leaves the canonical text in `s.norm` and the shingle set in `s.shingles`.
-    pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) {
-        normalize_into(text, &mut s.norm);
+    /// Leaves the canonical text (boilerplate left out) in `s.norm` and its shingle set in
+    /// `s.shingles`; returns the exact-duplicate hash of the whole text.
+    pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
+        let content = self.boilerplate.canonical_into(text, &mut s.lines, &mut s.norm);
         self.shingler
             .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
+        content
     }
 }
 
@@ -116,11 +120,17 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     config.validate()?;
     let k = config.num_perm;
     let params = config.lsh_params();
-    let fp = Fingerprinter::new(config);
     let hasher = MinHasher::new(k, config.seed);
     let mut stats = Stats::default();
     let mut skipped = Vec::new();
     let mut warnings = Vec::new();
+
+    let t = Instant::now();
+    progress.begin("boilerplate", None);
+    let boilerplate = Boilerplate::learn(corpus, &config.boilerplate);
+    progress.finish();
+    stats.stages.push(("boilerplate", t.elapsed()));
+    let fp = Fingerprinter::new(config, &boilerplate);
 
     // Pass 1: fingerprint every document.
     let t = Instant::now();
@@ -139,7 +149,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
             .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
                 Err(p) => Outcome::Skip(p),
                 Ok((loc, doc, warning)) => {
-                    fp.shingles(&doc.text, s);
+                    let content = fp.shingles(&doc.text, s);
                     if s.shingles.is_empty() {
                         return Outcome::Skip(Problem {
                             input: corpus.describe(loc),
@@ -153,7 +163,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                             id: doc.id,
                             loc,
                             shingles: s.shingles.len() as u32,
-                            content: xxh3_128(s.norm.as_bytes()),
+                            content,
                         },
                         sig,
                         bytes: doc.text.len() as u64,
@@ -244,8 +254,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                 None
             }
             Ok((_, doc, _)) => {
-                fp.shingles(&doc.text, &mut s);
-                if xxh3_128(s.norm.as_bytes()) != meta.content {
+                if fp.shingles(&doc.text, &mut s) != meta.content {
                     let p = Problem {
                         input: corpus.describe(meta.loc),
                         cause: "changed during the run; its pairs were not verified".into(),
@@ -331,6 +340,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     let mut clusters = Vec::with_capacity(groups.len());
     let mut summary = Summary {
         documents: n,
+        boilerplate_lines: boilerplate.len(),
         ignored: corpus.ignored(),
         ..Default::default()
     };

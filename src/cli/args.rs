@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use neardup::boilerplate::BoilerplateConfig;
 use neardup::config::{self, ScanConfig};
 use neardup::corpus::InputOptions;
 use neardup::lsh::LshParams;
@@ -24,6 +25,35 @@ pub struct Cli {
 pub enum Command {
     /// Find groups of duplicate and near-duplicate documents.
     Scan(ScanArgs),
+    /// Score a `scan --format json` result against ground truth (pair precision, recall, F1,
+    /// adjusted Rand index).
+    Eval(EvalArgs),
+}
+
+/// Options of `neardup eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Ground truth: JSONL, one `{"id": ..., "family": ...}` per document (see the README).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// The result of `neardup scan --format json`.
+    #[arg(value_name = "RESULT")]
+    pub result: PathBuf,
+    /// Leave documents of these kinds (truth `kind` field) out, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub ignore_kind: Vec<String>,
+    /// Report format: text or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+}
+
+/// Formats of `neardup eval`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EvalFormat {
+    /// Readable lines.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 /// Report formats.
@@ -93,6 +123,15 @@ pub struct ScanArgs {
     /// JSONL field holding the headline.
     #[arg(long, value_name = "FIELD")]
     pub title_field: Option<String>,
+    /// Keep site boilerplate (lines repeated across many documents) in the fingerprints.
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+    /// Share of documents a line must be in to count as boilerplate.
+    #[arg(long, default_value_t = BoilerplateConfig::default().share, value_name = "F")]
+    pub boilerplate_share: f64,
+    /// Fewest documents a line must be in to count as boilerplate.
+    #[arg(long, default_value_t = BoilerplateConfig::default().min_docs, value_name = "N")]
+    pub boilerplate_min_docs: usize,
     /// Exit with code 3 when any duplicates are found (for CI checks).
     #[arg(long)]
     pub fail_on_duplicates: bool,
@@ -132,6 +171,12 @@ impl ScanArgs {
                 _ => None,
             },
             verify: !self.no_verify,
+            boilerplate: BoilerplateConfig {
+                enabled: !self.keep_boilerplate,
+                share: self.boilerplate_share,
+                min_docs: self.boilerplate_min_docs,
+                ..BoilerplateConfig::default()
+            },
         };
         config.validate()?;
         Ok(config)

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use args::{Cli, Command, ScanArgs};
+use args::{Cli, Command, EvalArgs, EvalFormat, ScanArgs};
 use neardup::corpus::Corpus;
 
 /// Exit codes, as DESIGN.md fixes them.
@@ -38,6 +38,7 @@ pub fn run() -> i32 {
     }
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Eval(args) => eval(args),
     };
     match result {
         Ok(code) => code,
@@ -98,8 +99,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
         );
         let _ = writeln!(
             err,
-            "neardup: {} exact and {} near clusters, {} duplicate documents; {} candidate pairs, {} checked, {} verified",
-            s.exact_clusters, s.near_clusters, s.duplicates, st.candidates, st.checked, st.verified
+            "neardup: {} exact and {} near clusters, {} duplicate documents; {} boilerplate lines left out; {} candidate pairs, {} checked, {} verified",
+            s.exact_clusters, s.near_clusters, s.duplicates, s.boilerplate_lines, st.candidates, st.checked, st.verified
         );
         let times: Vec<String> = st
             .stages
@@ -116,6 +117,35 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+fn eval(args: EvalArgs) -> anyhow::Result<i32> {
+    let truth = neardup::eval::read_truth(&args.truth)?;
+    let clusters = neardup::eval::read_clusters(&args.result)?;
+    let s = neardup::eval::score(&truth, &clusters, &args.ignore_kind)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        EvalFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &s)?;
+            writeln!(out)?;
+        }
+        EvalFormat::Text => {
+            writeln!(out, "documents        {}", s.documents)?;
+            writeln!(out, "pairs            {} true, {} predicted, {} correct", s.true_pairs, s.predicted_pairs, s.correct_pairs)?;
+            writeln!(out, "precision        {:.4}", s.precision)?;
+            writeln!(out, "recall           {:.4}", s.recall)?;
+            writeln!(out, "f1               {:.4}", s.f1)?;
+            writeln!(out, "adjusted rand    {:.4}", s.adjusted_rand_index)?;
+            for (kind, k) in &s.by_kind {
+                writeln!(out, "found {kind:<10} {}/{}", k.found, k.documents)?;
+            }
+            for (kinds, n) in &s.wrong_pairs_by_kinds {
+                writeln!(out, "wrong pairs {kinds}: {n}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
 }
 
 /// Peak resident memory of this process, where the OS tells it (Linux).

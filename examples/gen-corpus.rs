@@ -1,0 +1,53 @@
+//! Writes a synthetic scraped-news corpus with planted duplicates and its ground truth.
+//!
+//! `cargo run --release --example gen-corpus -- --docs 100000 --out /tmp/corpus`
+//! `  [--source DIR] [--seed N] [--copy-share F] [--sites N] [--truncated] [--jsonl]`
+//!
+//! Then: `neardup scan /tmp/corpus/docs --format json > r.json` and
+//! `neardup eval --truth /tmp/corpus/truth.jsonl r.json`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use neardup::synth::{generate, SynthConfig};
+
+fn main() -> ExitCode {
+    let mut config = SynthConfig::default();
+    let mut out: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        let parsed: Result<(), String> = (|| {
+            match flag.as_str() {
+                "--docs" => config.docs = value()?.parse().map_err(|e| format!("--docs: {e}"))?,
+                "--seed" => config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+                "--copy-share" => config.copy_share = value()?.parse().map_err(|e| format!("--copy-share: {e}"))?,
+                "--sites" => config.sites = value()?.parse().map_err(|e| format!("--sites: {e}"))?,
+                "--source" => config.source = Some(PathBuf::from(value()?)),
+                "--out" => out = Some(PathBuf::from(value()?)),
+                "--truncated" => config.truncated = true,
+                "--jsonl" => config.jsonl = true,
+                other => return Err(format!("unknown option {other}")),
+            }
+            Ok(())
+        })();
+        if let Err(e) = parsed {
+            eprintln!("gen-corpus: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let Some(out) = out else {
+        eprintln!("gen-corpus: --out DIR is required");
+        return ExitCode::from(2);
+    };
+    match generate(&config, &out) {
+        Ok(n) => {
+            eprintln!("gen-corpus: {n} documents in {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("gen-corpus: {}: {e}", out.display());
+            ExitCode::from(2)
+        }
+    }
+}

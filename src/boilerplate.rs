@@ -1,0 +1,279 @@
+//! Between corpus and shingle: site boilerplate, learned from the corpus and left out of the
+//! fingerprints.
+//!
+//! Scraped pages carry their site's header, navigation, share buttons and footer. Those lines
+//! make two different short articles of one site look alike, and a syndicated copy under another
+//! site's template look different. A first pass over a sample of the corpus (every document when
+//! it is small) counts, for every normalized line, the distinct documents that carry it
+//! (documents identical after normalization count once). A line is boilerplate when
+//!
+//! 1. it is carried by at least `max(min_docs, share × sampled documents)` documents, and
+//! 2. the documents that carry it are, on average, at least [`MIN_OWN_SHARE`] of their own
+//!    words outside such lines: a site template surrounds different articles, while the lines of
+//!    a story copied many times surround little else, and must stay so the copies still match.
+//!
+//! Fingerprinting then normalizes each document line by line and skips boilerplate lines; a
+//! document that is nothing but boilerplate keeps all its lines. The exact-duplicate hash always
+//! covers every line, so "exact" keeps meaning "the whole page is the same".
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use crate::corpus::{Corpus, Pending};
+use crate::normalize::{normalize_into, word_count};
+
+/// Mean share of a carrying document's words that must lie outside frequent lines for a
+/// frequent line to count as boilerplate (condition 2 in the module docs).
+pub const MIN_OWN_SHARE: f64 = 0.1;
+
+/// How boilerplate is learned.
+#[derive(Clone, Debug)]
+pub struct BoilerplateConfig {
+    /// Learn and strip boilerplate at all.
+    pub enabled: bool,
+    /// Share of sampled documents a line must be in.
+    pub share: f64,
+    /// Fewest documents a line must be in.
+    pub min_docs: usize,
+    /// Documents sampled (evenly spread over the corpus) for the census.
+    pub sample: usize,
+}
+
+impl Default for BoilerplateConfig {
+    fn default() -> Self {
+        BoilerplateConfig {
+            enabled: true,
+            share: 0.002,
+            min_docs: 5,
+            sample: 20_000,
+        }
+    }
+}
+
+/// The set of boilerplate lines (hashes of normalized lines).
+#[derive(Clone, Debug, Default)]
+pub struct Boilerplate {
+    lines: HashSet<u64>,
+    sampled: usize,
+}
+
+/// Per-thread buffers for [`Boilerplate::canonical_into`].
+#[derive(Debug, Default)]
+pub struct LineScratch {
+    line: String,
+}
+
+/// What the census keeps of one sampled document: its distinct lines with their word counts,
+/// and the hash of its whole canonical text.
+struct DocLines {
+    lines: Vec<(u64, u32)>,
+    content: u64,
+}
+
+fn doc_lines(text: &str, buf: &mut String) -> DocLines {
+    let mut lines: Vec<(u64, u32)> = Vec::new();
+    let mut content = Xxh3::new();
+    for raw in text.lines() {
+        normalize_into(raw, buf);
+        if buf.is_empty() {
+            continue;
+        }
+        content.update(buf.as_bytes());
+        content.update(b" ");
+        lines.push((xxh3_64(buf.as_bytes()), word_count(buf) as u32));
+    }
+    lines.sort_unstable();
+    lines.dedup_by_key(|l| l.0);
+    DocLines {
+        lines,
+        content: content.digest(),
+    }
+}
+
+impl Boilerplate {
+    /// No boilerplate at all.
+    pub fn none() -> Self {
+        Boilerplate::default()
+    }
+
+    /// Learns the boilerplate of `corpus` from an even sample of its documents. Documents that
+    /// cannot be read are passed over here; the fingerprinting pass reports them.
+    pub fn learn(corpus: &Corpus, config: &BoilerplateConfig) -> Self {
+        if !config.enabled {
+            return Boilerplate::none();
+        }
+        let total = corpus.estimate_documents().max(1);
+        let stride = total.div_ceil(config.sample.max(1)).max(1);
+        let mut sampled: Vec<DocLines> = Vec::new();
+        let mut index = 0usize;
+        corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
+            let picked: Vec<Pending> = batch
+                .into_iter()
+                .filter(|_| {
+                    index += 1;
+                    (index - 1) % stride == 0
+                })
+                .collect();
+            let docs: Vec<DocLines> = picked
+                .into_par_iter()
+                .map_init(String::new, |buf, p| {
+                    corpus.read(p).ok().map(|(_, doc, _)| doc_lines(&doc.text, buf))
+                })
+                .flatten()
+                .collect();
+            sampled.extend(docs.into_iter().filter(|d| !d.lines.is_empty()));
+        });
+        Self::from_sample(&sampled, config)
+    }
+
+    fn from_sample(docs: &[DocLines], config: &BoilerplateConfig) -> Self {
+        // Documents identical after normalization count once.
+        let mut seen_content = HashSet::new();
+        let distinct: Vec<&DocLines> = docs.iter().filter(|d| seen_content.insert(d.content)).collect();
+        let floor = (config.share * distinct.len() as f64).ceil().max(config.min_docs as f64) as usize;
+        let mut counts: HashMap<u64, usize> = HashMap::new();
+        for d in &distinct {
+            for &(h, _) in &d.lines {
+                *counts.entry(h).or_default() += 1;
+            }
+        }
+        let frequent: HashSet<u64> = counts.into_iter().filter(|&(_, c)| c >= floor).map(|(h, _)| h).collect();
+        // Own share of every document: its words outside frequent lines.
+        let mut own: HashMap<u64, (f64, usize)> = HashMap::new();
+        for d in &distinct {
+            let total: u32 = d.lines.iter().map(|l| l.1).sum();
+            let outside: u32 = d.lines.iter().filter(|l| !frequent.contains(&l.0)).map(|l| l.1).sum();
+            let share = outside as f64 / total.max(1) as f64;
+            for &(h, _) in d.lines.iter().filter(|l| frequent.contains(&l.0)) {
+                let e = own.entry(h).or_default();
+                e.0 += share;
+                e.1 += 1;
+            }
+        }
+        let lines = own
+            .into_iter()
+            .filter(|&(_, (sum, n))| sum / n as f64 >= MIN_OWN_SHARE)
+            .map(|(h, _)| h)
+            .collect();
+        Boilerplate {
+            lines,
+            sampled: distinct.len(),
+        }
+    }
+
+    /// Number of distinct boilerplate lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when no line is boilerplate.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Distinct documents the census looked at.
+    pub fn sampled(&self) -> usize {
+        self.sampled
+    }
+
+    /// Writes the canonical text of `text` without its boilerplate lines into `out` (all lines
+    /// when every line is boilerplate) and returns the hash of the canonical text of every line,
+    /// which identifies exact duplicates.
+    ///
+    /// ```
+    /// use neardup::boilerplate::{Boilerplate, LineScratch};
+    /// let (mut scratch, mut out) = (LineScratch::default(), String::new());
+    /// let a = Boilerplate::none().canonical_into("Hello,\r\n  World!", &mut scratch, &mut out);
+    /// assert_eq!(out, "hello world");
+    /// let b = Boilerplate::none().canonical_into("hello world", &mut scratch, &mut out);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn canonical_into(&self, text: &str, s: &mut LineScratch, out: &mut String) -> u128 {
+        out.clear();
+        let mut content = Xxh3::new();
+        let mut stripped_any = false;
+        for raw in text.lines() {
+            normalize_into(raw, &mut s.line);
+            if s.line.is_empty() {
+                continue;
+            }
+            content.update(s.line.as_bytes());
+            content.update(b" ");
+            if !self.lines.is_empty() && self.lines.contains(&xxh3_64(s.line.as_bytes())) {
+                stripped_any = true;
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&s.line);
+        }
+        if out.is_empty() && stripped_any {
+            // Nothing but boilerplate: the page is its boilerplate.
+            for raw in text.lines() {
+                normalize_into(raw, &mut s.line);
+                if !s.line.is_empty() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&s.line);
+                }
+            }
+        }
+        content.digest128()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learn(texts: &[String]) -> Boilerplate {
+        let mut buf = String::new();
+        let docs: Vec<DocLines> = texts.iter().map(|t| doc_lines(t, &mut buf)).collect();
+        Boilerplate::from_sample(&docs, &BoilerplateConfig::default())
+    }
+
+    fn key(line: &str) -> u64 {
+        xxh3_64(crate::normalize::normalize(line).as_bytes())
+    }
+
+    #[test]
+    fn template_lines_are_boilerplate_and_story_lines_are_not() {
+        let mut texts: Vec<String> = (0..20)
+            .map(|i| format!("Daily Planet\nHome | World | Sports\nArticle number {i} says something new about topic {i}.\nHelp us improve."))
+            .collect();
+        // One story copied eight times under different headlines: its lines surround little else.
+        let story = "A long paragraph of the syndicated story that is copied word for word by many sites.\nIts second paragraph, also copied, with more words to carry the weight of the story.";
+        texts.extend((0..8).map(|i| format!("Headline {i}\n{story}")));
+        let bp = learn(&texts);
+        for line in ["Daily Planet", "Home | World | Sports", "Help us improve."] {
+            assert!(bp.lines.contains(&key(line)), "{line}");
+        }
+        for line in story.lines() {
+            assert!(!bp.lines.contains(&key(line)), "{line}");
+        }
+        assert!(!bp.lines.contains(&key("Article number 3 says something new about topic 3.")));
+    }
+
+    #[test]
+    fn exact_copies_count_once() {
+        let texts: Vec<String> = (0..10).map(|_| "Same page\nSame words on it".to_string()).collect();
+        assert!(learn(&texts).is_empty());
+    }
+
+    #[test]
+    fn canonical_text_skips_boilerplate_but_hashes_everything() {
+        let mut bp = Boilerplate::none();
+        bp.lines.insert(key("Help us improve."));
+        let (mut s, mut out) = (LineScratch::default(), String::new());
+        let with = bp.canonical_into("Story text here.\nHelp us improve.", &mut s, &mut out);
+        assert_eq!(out, "story text here");
+        let without = bp.canonical_into("Story text here.", &mut s, &mut out);
+        assert_ne!(with, without, "the exact-duplicate hash covers every line");
+        bp.canonical_into("Help us improve.", &mut s, &mut out);
+        assert_eq!(out, "help us improve", "an all-boilerplate page keeps its lines");
+    }
+}
