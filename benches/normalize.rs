@@ -1,1 +1,47 @@
-fn main(){}
+//! Normalize + shingle throughput (bytes of raw text per second), on the sample articles.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use neardup::normalize::normalize_into;
+use neardup::shingle::{ShingleKind, Shingler};
+
+fn sample_text() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn bench(c: &mut Criterion) {
+    let text = sample_text();
+    let unicode = text.replace('\'', "\u{2019}").replace(' ', "\u{a0} ");
+    let mut g = c.benchmark_group("normalize+shingle");
+    for (name, input) in [("ascii", &text), ("unicode", &unicode)] {
+        let shingler = Shingler::new(ShingleKind::Word(4), 1);
+        let (mut norm, mut words, mut out) = (String::new(), Vec::new(), Vec::new());
+        normalize_into(input, &mut norm);
+        shingler.shingles_into(&norm, &mut words, &mut out);
+        // A fast wrong answer cannot pass: both inputs normalize to the same words.
+        assert!(out.len() > 10_000, "{name}: {} shingles", out.len());
+        let expected = out.len();
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                normalize_into(input, &mut norm);
+                shingler.shingles_into(&norm, &mut words, &mut out);
+                assert_eq!(out.len(), expected);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

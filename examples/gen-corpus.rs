@@ -21,8 +21,13 @@ fn main() -> ExitCode {
             match flag.as_str() {
                 "--docs" => config.docs = value()?.parse().map_err(|e| format!("--docs: {e}"))?,
                 "--seed" => config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-                "--copy-share" => config.copy_share = value()?.parse().map_err(|e| format!("--copy-share: {e}"))?,
-                "--sites" => config.sites = value()?.parse().map_err(|e| format!("--sites: {e}"))?,
+                "--copy-share" => {
+                    config.copy_share =
+                        value()?.parse().map_err(|e| format!("--copy-share: {e}"))?
+                }
+                "--sites" => {
+                    config.sites = value()?.parse().map_err(|e| format!("--sites: {e}"))?
+                }
                 "--source" => config.source = Some(PathBuf::from(value()?)),
                 "--out" => out = Some(PathBuf::from(value()?)),
                 "--truncated" => config.truncated = true,

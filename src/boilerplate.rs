@@ -16,7 +16,7 @@
 //! document that is nothing but boilerplate keeps all its lines. The exact-duplicate hash always
 //! covers every line, so "exact" keeps meaning "the whole page is the same".
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
@@ -105,21 +105,21 @@ impl Boilerplate {
             return Boilerplate::none();
         }
         let total = corpus.estimate_documents().max(1);
-        let stride = total.div_ceil(config.sample.max(1)).max(1);
+        let stride = total.div_ceil(config.sample.max(1)).max(1) as u64;
         let mut sampled: Vec<DocLines> = Vec::new();
-        let mut index = 0usize;
         corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
+            // Sampled by a hash of the input's name, so the sample does not depend on order.
             let picked: Vec<Pending> = batch
                 .into_iter()
-                .filter(|_| {
-                    index += 1;
-                    (index - 1) % stride == 0
-                })
+                .filter(|p| stride == 1 || corpus.sample_key(p) % stride == 0)
                 .collect();
             let docs: Vec<DocLines> = picked
                 .into_par_iter()
                 .map_init(String::new, |buf, p| {
-                    corpus.read(p).ok().map(|(_, doc, _)| doc_lines(&doc.text, buf))
+                    corpus
+                        .read(p)
+                        .ok()
+                        .map(|(_, doc, _)| doc_lines(&doc.text, buf))
                 })
                 .flatten()
                 .collect();
@@ -129,37 +129,54 @@ impl Boilerplate {
     }
 
     fn from_sample(docs: &[DocLines], config: &BoilerplateConfig) -> Self {
-        // Documents identical after normalization count once.
-        let mut seen_content = HashSet::new();
-        let distinct: Vec<&DocLines> = docs.iter().filter(|d| seen_content.insert(d.content)).collect();
-        let floor = (config.share * distinct.len() as f64).ceil().max(config.min_docs as f64) as usize;
-        let mut counts: HashMap<u64, usize> = HashMap::new();
-        for d in &distinct {
-            for &(h, _) in &d.lines {
-                *counts.entry(h).or_default() += 1;
-            }
-        }
-        let frequent: HashSet<u64> = counts.into_iter().filter(|&(_, c)| c >= floor).map(|(h, _)| h).collect();
-        // Own share of every document: its words outside frequent lines.
-        let mut own: HashMap<u64, (f64, usize)> = HashMap::new();
-        for d in &distinct {
+        // Documents identical after normalization count once, whichever of them comes first
+        // (copies may wrap their lines differently): everything is counted per distinct
+        // (line, content) pair, so the result does not depend on input order.
+        let mut pairs: Vec<(u64, u64)> = docs
+            .iter()
+            .flat_map(|d| d.lines.iter().map(move |&(h, _)| (h, d.content)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let contents: HashSet<u64> = docs.iter().map(|d| d.content).collect();
+        let floor = (config.share * contents.len() as f64)
+            .ceil()
+            .max(config.min_docs as f64) as usize;
+        let frequent: HashSet<u64> = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() >= floor)
+            .map(|g| g[0].0)
+            .collect();
+        drop(pairs);
+        // Own share of every document (its words outside frequent lines), per frequent line
+        // it carries; of documents with the same content, the largest share counts.
+        let mut shares: Vec<(u64, u64, f64)> = Vec::new();
+        for d in docs {
             let total: u32 = d.lines.iter().map(|l| l.1).sum();
-            let outside: u32 = d.lines.iter().filter(|l| !frequent.contains(&l.0)).map(|l| l.1).sum();
+            let outside: u32 = d
+                .lines
+                .iter()
+                .filter(|l| !frequent.contains(&l.0))
+                .map(|l| l.1)
+                .sum();
             let share = outside as f64 / total.max(1) as f64;
-            for &(h, _) in d.lines.iter().filter(|l| frequent.contains(&l.0)) {
-                let e = own.entry(h).or_default();
-                e.0 += share;
-                e.1 += 1;
-            }
+            shares.extend(
+                d.lines
+                    .iter()
+                    .filter(|l| frequent.contains(&l.0))
+                    .map(|&(h, _)| (h, d.content, share)),
+            );
         }
-        let lines = own
-            .into_iter()
-            .filter(|&(_, (sum, n))| sum / n as f64 >= MIN_OWN_SHARE)
-            .map(|(h, _)| h)
+        shares.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
+        shares.dedup_by_key(|x| (x.0, x.1));
+        let lines = shares
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.iter().map(|x| x.2).sum::<f64>() / g.len() as f64 >= MIN_OWN_SHARE)
+            .map(|g| g[0].0)
             .collect();
         Boilerplate {
             lines,
-            sampled: distinct.len(),
+            sampled: contents.len(),
         }
     }
 
@@ -255,12 +272,16 @@ mod tests {
         for line in story.lines() {
             assert!(!bp.lines.contains(&key(line)), "{line}");
         }
-        assert!(!bp.lines.contains(&key("Article number 3 says something new about topic 3.")));
+        assert!(!bp
+            .lines
+            .contains(&key("Article number 3 says something new about topic 3.")));
     }
 
     #[test]
     fn exact_copies_count_once() {
-        let texts: Vec<String> = (0..10).map(|_| "Same page\nSame words on it".to_string()).collect();
+        let texts: Vec<String> = (0..10)
+            .map(|_| "Same page\nSame words on it".to_string())
+            .collect();
         assert!(learn(&texts).is_empty());
     }
 
@@ -274,6 +295,9 @@ mod tests {
         let without = bp.canonical_into("Story text here.", &mut s, &mut out);
         assert_ne!(with, without, "the exact-duplicate hash covers every line");
         bp.canonical_into("Help us improve.", &mut s, &mut out);
-        assert_eq!(out, "help us improve", "an all-boilerplate page keeps its lines");
+        assert_eq!(
+            out, "help us improve",
+            "an all-boilerplate page keeps its lines"
+        );
     }
 }

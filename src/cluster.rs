@@ -117,8 +117,14 @@ mod tests {
     fn representative_is_longest_then_smallest_id() {
         let ids = ["b", "a", "c"];
         let sizes = [10, 10, 5];
-        assert_eq!(representative(&[0, 1, 2], |d| sizes[d as usize], |d| ids[d as usize]), 1);
+        assert_eq!(
+            representative(&[0, 1, 2], |d| sizes[d as usize], |d| ids[d as usize]),
+            1
+        );
         let sizes = [10, 9, 50];
-        assert_eq!(representative(&[0, 1, 2], |d| sizes[d as usize], |d| ids[d as usize]), 2);
+        assert_eq!(
+            representative(&[0, 1, 2], |d| sizes[d as usize], |d| ids[d as usize]),
+            2
+        );
     }
 }

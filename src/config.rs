@@ -110,11 +110,26 @@ mod tests {
     fn validation() {
         assert!(ScanConfig::default().validate().is_ok());
         let bad = [
-            ScanConfig { threshold: 0.0, ..Default::default() },
-            ScanConfig { threshold: 1.5, ..Default::default() },
-            ScanConfig { threshold: f64::NAN, ..Default::default() },
-            ScanConfig { num_perm: 0, ..Default::default() },
-            ScanConfig { lsh: Some(LshParams { bands: 65, rows: 2 }), ..Default::default() },
+            ScanConfig {
+                threshold: 0.0,
+                ..Default::default()
+            },
+            ScanConfig {
+                threshold: 1.5,
+                ..Default::default()
+            },
+            ScanConfig {
+                threshold: f64::NAN,
+                ..Default::default()
+            },
+            ScanConfig {
+                num_perm: 0,
+                ..Default::default()
+            },
+            ScanConfig {
+                lsh: Some(LshParams { bands: 65, rows: 2 }),
+                ..Default::default()
+            },
         ];
         for c in bad {
             assert!(c.validate().is_err(), "{c:?}");

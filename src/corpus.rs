@@ -214,7 +214,9 @@ impl Corpus {
             let walker = walkdir::WalkDir::new(path)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walker {
                 let entry = match entry {
                     Ok(e) => e,
@@ -283,6 +285,19 @@ impl Corpus {
             .sum()
     }
 
+    /// A hash of the input's name (`PATH`, or `PATH:LINE` for a JSONL record), for sampling
+    /// that does not depend on input order.
+    pub fn sample_key(&self, pending: &Pending) -> u64 {
+        use xxhash_rust::xxh3::xxh3_64;
+        match pending {
+            Pending::File(i) => xxh3_64(self.files[*i as usize].name.as_bytes()),
+            Pending::Line { loc, .. } => {
+                xxh3_64(format!("{}:{}", self.files[loc.file as usize].name, loc.line).as_bytes())
+            }
+            Pending::Failed(p) => xxh3_64(p.input.as_bytes()),
+        }
+    }
+
     /// Files inside folders left out because of their extension.
     pub fn ignored(&self) -> usize {
         self.ignored
@@ -312,7 +327,10 @@ impl Corpus {
             let reader = match File::open(&file.path) {
                 Ok(h) => BufReader::with_capacity(1 << 16, h),
                 Err(e) => {
-                    push(Pending::Failed(self.file_problem(i, e.to_string())), &mut buf);
+                    push(
+                        Pending::Failed(self.file_problem(i, e.to_string())),
+                        &mut buf,
+                    );
                     continue;
                 }
             };
@@ -477,7 +495,11 @@ impl Corpus {
             Some(name) => match obj.get(name) {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
-                Some(_) => return Err(problem(format!("id field \"{name}\" is neither a string nor a number"))),
+                Some(_) => {
+                    return Err(problem(format!(
+                        "id field \"{name}\" is neither a string nor a number"
+                    )))
+                }
                 None => return Err(problem(format!("record has no id field \"{name}\""))),
             },
         };
@@ -546,9 +568,36 @@ const INVISIBLE: [&str; 9] = [
 ];
 /// Elements that start a new line of text.
 const BLOCK: [&str; 30] = [
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
-    "table", "section", "article", "header", "footer", "nav", "aside", "main", "blockquote",
-    "pre", "hr", "dd", "dt", "figcaption", "title",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "main",
+    "blockquote",
+    "pre",
+    "hr",
+    "dd",
+    "dt",
+    "figcaption",
+    "title",
 ];
 
 /// The headline and the visible text of an HTML page, one line per block element.
@@ -570,7 +619,11 @@ pub fn html_text(html: &str) -> (Option<String>, String) {
         .select(title_sel)
         .next()
         .and_then(|e| squash(e.text().collect()))
-        .or_else(|| doc.select(h1_sel).next().and_then(|e| squash(e.text().collect())));
+        .or_else(|| {
+            doc.select(h1_sel)
+                .next()
+                .and_then(|e| squash(e.text().collect()))
+        });
     let mut out = String::new();
     let mut hidden = 0usize;
     for edge in doc.tree.root().traverse() {
@@ -599,10 +652,7 @@ pub fn html_text(html: &str) -> (Option<String>, String) {
             }
         }
     }
-    let body: Vec<String> = out
-        .lines()
-        .filter_map(|l| squash(l.to_string()))
-        .collect();
+    let body: Vec<String> = out.lines().filter_map(|l| squash(l.to_string())).collect();
     (title, body.join("\n"))
 }
 
@@ -629,7 +679,10 @@ mod tests {
     #[test]
     fn decode_cases() {
         assert_eq!(decode(b"plain".to_vec()), Ok(("plain".into(), None)));
-        assert_eq!(decode(b"\xEF\xBB\xBFbom".to_vec()), Ok(("bom".into(), None)));
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFbom".to_vec()),
+            Ok(("bom".into(), None))
+        );
         assert!(decode(b"a\0b".to_vec()).unwrap_err().contains("NUL"));
         let (text, warn) = decode(b"caf\xe9 au lait".to_vec()).unwrap();
         assert_eq!(text, "caf\u{fffd} au lait");

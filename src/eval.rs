@@ -79,7 +79,10 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>> {
         let bad = |why: &str| Error::Config(format!("{}:{}: {why}", path.display(), i + 1));
         let v: serde_json::Value =
             serde_json::from_str(line).map_err(|e| bad(&format!("malformed JSON: {e}")))?;
-        let id = v["id"].as_str().ok_or_else(|| bad("no string \"id\""))?.to_owned();
+        let id = v["id"]
+            .as_str()
+            .ok_or_else(|| bad("no string \"id\""))?
+            .to_owned();
         let family = match &v["family"] {
             serde_json::Value::Null => return Err(bad("no \"family\"")),
             serde_json::Value::String(s) => s.clone(),
@@ -103,9 +106,9 @@ pub fn read_clusters(path: &Path) -> Result<Vec<Vec<String>>> {
     let bad = |why: &str| Error::Config(format!("{}: {why}", path.display()));
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON: {e}")))?;
-    let clusters = v["clusters"]
-        .as_array()
-        .ok_or_else(|| bad("no \"clusters\" array (expected `neardup scan --format json` output)"))?;
+    let clusters = v["clusters"].as_array().ok_or_else(|| {
+        bad("no \"clusters\" array (expected `neardup scan --format json` output)")
+    })?;
     clusters
         .iter()
         .map(|c| {
@@ -132,10 +135,21 @@ fn pairs(n: u64) -> u64 {
 ///
 /// # Errors
 /// [`Error::Config`] when a predicted id is not in the truth.
-pub fn score(truth: &[TruthRow], clusters: &[Vec<String>], ignore_kinds: &[String]) -> Result<Scores> {
+pub fn score(
+    truth: &[TruthRow],
+    clusters: &[Vec<String>],
+    ignore_kinds: &[String],
+) -> Result<Scores> {
     let ignored: HashSet<&str> = ignore_kinds.iter().map(String::as_str).collect();
-    let rows: Vec<&TruthRow> = truth.iter().filter(|r| !ignored.contains(r.kind.as_str())).collect();
-    let index: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let rows: Vec<&TruthRow> = truth
+        .iter()
+        .filter(|r| !ignored.contains(r.kind.as_str()))
+        .collect();
+    let index: HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let all_ids: HashSet<&str> = truth.iter().map(|r| r.id.as_str()).collect();
     // Predicted cluster of every scored document; singletons get their own number.
     let mut predicted: Vec<usize> = (0..rows.len()).map(|i| usize::MAX - i).collect();
@@ -144,7 +158,11 @@ pub fn score(truth: &[TruthRow], clusters: &[Vec<String>], ignore_kinds: &[Strin
             match index.get(id.as_str()) {
                 Some(&i) => predicted[i] = c,
                 None if all_ids.contains(id.as_str()) => {}
-                None => return Err(Error::Config(format!("document {id:?} is in the result but not in the truth"))),
+                None => {
+                    return Err(Error::Config(format!(
+                        "document {id:?} is in the result but not in the truth"
+                    )))
+                }
             }
         }
     }
@@ -159,11 +177,27 @@ pub fn score(truth: &[TruthRow], clusters: &[Vec<String>], ignore_kinds: &[Strin
     let correct: u64 = cells.values().map(|&n| pairs(n)).sum();
     let predicted_pairs: u64 = cluster_sizes.values().map(|&n| pairs(n)).sum();
     let true_pairs: u64 = family_sizes.values().map(|&n| pairs(n)).sum();
-    let precision = if predicted_pairs == 0 { 1.0 } else { correct as f64 / predicted_pairs as f64 };
-    let recall = if true_pairs == 0 { 1.0 } else { correct as f64 / true_pairs as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if predicted_pairs == 0 {
+        1.0
+    } else {
+        correct as f64 / predicted_pairs as f64
+    };
+    let recall = if true_pairs == 0 {
+        1.0
+    } else {
+        correct as f64 / true_pairs as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     let total = pairs(rows.len() as u64) as f64;
-    let expected = if total == 0.0 { 0.0 } else { predicted_pairs as f64 * true_pairs as f64 / total };
+    let expected = if total == 0.0 {
+        0.0
+    } else {
+        predicted_pairs as f64 * true_pairs as f64 / total
+    };
     let max_index = (predicted_pairs + true_pairs) as f64 / 2.0;
     let adjusted_rand_index = if max_index == expected {
         1.0
@@ -220,22 +254,40 @@ mod tests {
 
     fn truth(rows: &[(&str, &str, &str)]) -> Vec<TruthRow> {
         rows.iter()
-            .map(|&(id, f, k)| TruthRow { id: id.into(), family: f.into(), kind: k.into() })
+            .map(|&(id, f, k)| TruthRow {
+                id: id.into(),
+                family: f.into(),
+                kind: k.into(),
+            })
             .collect()
     }
 
     fn ids(c: &[&[&str]]) -> Vec<Vec<String>> {
-        c.iter().map(|m| m.iter().map(|s| s.to_string()).collect()).collect()
+        c.iter()
+            .map(|m| m.iter().map(|s| s.to_string()).collect())
+            .collect()
     }
 
     #[test]
     fn perfect_and_imperfect() {
-        let t = truth(&[("a", "1", "original"), ("b", "1", "exact"), ("c", "1", "near"), ("d", "2", "original"), ("e", "3", "original")]);
+        let t = truth(&[
+            ("a", "1", "original"),
+            ("b", "1", "exact"),
+            ("c", "1", "near"),
+            ("d", "2", "original"),
+            ("e", "3", "original"),
+        ]);
         let s = score(&t, &ids(&[&["a", "b", "c"]]), &[]).unwrap();
-        assert_eq!((s.precision, s.recall, s.adjusted_rand_index), (1.0, 1.0, 1.0));
+        assert_eq!(
+            (s.precision, s.recall, s.adjusted_rand_index),
+            (1.0, 1.0, 1.0)
+        );
         // Missed c, wrongly joined d: 1 correct pair of 3 predicted, 3 true.
         let s = score(&t, &ids(&[&["a", "b", "d"]]), &[]).unwrap();
-        assert_eq!((s.correct_pairs, s.predicted_pairs, s.true_pairs), (1, 3, 3));
+        assert_eq!(
+            (s.correct_pairs, s.predicted_pairs, s.true_pairs),
+            (1, 3, 3)
+        );
         assert!((s.precision - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(s.by_kind["near"].found, 0);
         assert_eq!(s.wrong_pairs_by_kinds["exact+original"], 1);
@@ -244,7 +296,11 @@ mod tests {
 
     #[test]
     fn ignored_kinds_leave_both_sides() {
-        let t = truth(&[("a", "1", "original"), ("b", "1", "truncated"), ("c", "2", "original")]);
+        let t = truth(&[
+            ("a", "1", "original"),
+            ("b", "1", "truncated"),
+            ("c", "2", "original"),
+        ]);
         let s = score(&t, &ids(&[&["a", "b"]]), &["truncated".into()]).unwrap();
         assert_eq!((s.true_pairs, s.predicted_pairs, s.documents), (0, 0, 2));
     }

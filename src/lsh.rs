@@ -69,15 +69,25 @@ impl LshParams {
 fn band_key(values: &[u32], band: usize) -> u64 {
     let mut h = (band as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for &v in values {
-        h = (h ^ v as u64).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(31);
+        h = (h ^ v as u64)
+            .wrapping_mul(0xd6e8_feb8_6659_fd93)
+            .rotate_left(31);
     }
     fmix64(h)
 }
 
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
 /// `k` values each), as `(smaller, larger)` document indices, sorted and unique.
-pub fn candidates(signatures: &[u32], k: usize, docs: &[u32], params: LshParams) -> Vec<(u32, u32)> {
-    assert!(params.bands * params.rows <= k, "bands × rows exceeds the signature length");
+pub fn candidates(
+    signatures: &[u32],
+    k: usize,
+    docs: &[u32],
+    params: LshParams,
+) -> Vec<(u32, u32)> {
+    assert!(
+        params.bands * params.rows <= k,
+        "bands × rows exceeds the signature length"
+    );
     let per_band: Vec<Vec<u64>> = (0..params.bands)
         .into_par_iter()
         .map(|band| {
@@ -128,7 +138,10 @@ mod tests {
             for t in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95] {
                 let p = LshParams::for_threshold(t, k);
                 assert!(p.bands * p.rows <= k);
-                assert!(p.probability(t) >= MIN_RECALL_AT_THRESHOLD, "k {k} t {t}: {p:?}");
+                assert!(
+                    p.probability(t) >= MIN_RECALL_AT_THRESHOLD,
+                    "k {k} t {t}: {p:?}"
+                );
                 // One more row per band would miss the floor: rows is the largest that works.
                 let tighter = LshParams {
                     bands: k / (p.rows + 1),

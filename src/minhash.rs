@@ -62,7 +62,10 @@ impl MinHasher {
     /// # Panics
     /// When `k` is out of range; [`crate::config::ScanConfig::validate`] rejects that first.
     pub fn new(k: usize, seed: u64) -> Self {
-        assert!((1..=4096).contains(&k), "signature length must be from 1 to 4096");
+        assert!(
+            (1..=4096).contains(&k),
+            "signature length must be from 1 to 4096"
+        );
         MinHasher {
             k,
             seed: fmix64(seed ^ 0x5bd1_e995_1234_5678),
@@ -168,7 +171,11 @@ impl MinHasher {
                 let old = s.mins[bin];
                 if value < old {
                     s.mins[bin] = value;
-                    let old_round = if old == EMPTY { k - 1 } else { (old >> FRAC_BITS) as usize };
+                    let old_round = if old == EMPTY {
+                        k - 1
+                    } else {
+                        (old >> FRAC_BITS) as usize
+                    };
                     if j < old_round {
                         s.rounds[old_round] -= 1;
                         s.rounds[j] += 1;
@@ -297,6 +304,20 @@ mod tests {
                 mse_o <= mse_c * 1.25 + 1e-12,
                 "{n_a}/{n_b}/{shared}: mse {mse_o} vs classic {mse_c}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn estimate_stays_near_exact_jaccard(
+            shared in 0u64..300, only_a in 0u64..300, only_b in 0u64..300, seed in 0u64..1000
+        ) {
+            proptest::prop_assume!(shared + only_a > 0 && shared + only_b > 0);
+            let (a, b) = pair(seed * 10_000_000, shared + only_a, shared + only_b, shared);
+            let mh = MinHasher::new(128, seed);
+            let e = estimate(&sig(&mh, &a), &sig(&mh, &b));
+            let j = jaccard(&a, &b);
+            proptest::prop_assert!((e - j).abs() <= 3.0 / (128f64).sqrt(), "estimate {} exact {}", e, j);
         }
     }
 }

@@ -184,7 +184,12 @@ impl Report {
                 ClusterKind::Exact => "exact",
                 ClusterKind::Near => "near",
             };
-            writeln!(out, "cluster {} ({kind}, {} documents)", c.id, c.members.len())?;
+            writeln!(
+                out,
+                "cluster {} ({kind}, {} documents)",
+                c.id,
+                c.members.len()
+            )?;
             for m in &c.members {
                 match m.kind {
                     MemberKind::Representative => writeln!(out, "  {}  (representative)", m.id)?,

@@ -13,15 +13,17 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::boilerplate::{Boilerplate, LineScratch};
 use crate::cluster::{self, UnionFind};
 use crate::config::{ScanConfig, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
 use crate::corpus::{Corpus, Locator, Problem};
 use crate::error::Result;
 use crate::lsh;
 use crate::minhash::{self, MinHasher};
-use crate::boilerplate::{Boilerplate, LineScratch};
 use crate::progress::Progress;
-use crate::report::{self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary};
+use crate::report::{
+    self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary,
+};
 use crate::shingle::Shingler;
 use crate::verify;
 
@@ -94,7 +96,9 @@ impl<'a> Fingerprinter<'a> {
     /// Leaves the canonical text (boilerplate left out) in `s.norm` and its shingle set in
     /// `s.shingles`; returns the exact-duplicate hash of the whole text.
     pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
-        let content = self.boilerplate.canonical_into(text, &mut s.lines, &mut s.norm);
+        let content = self
+            .boilerplate
+            .canonical_into(text, &mut s.lines, &mut s.norm);
         self.shingler
             .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
         content
@@ -138,7 +142,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         .files()
         .iter()
         .any(|f| f.format == crate::corpus::Format::Jsonl);
-    progress.begin("fingerprinting", (!has_jsonl).then_some(corpus.files().len() as u64));
+    progress.begin(
+        "fingerprinting",
+        (!has_jsonl).then_some(corpus.files().len() as u64),
+    );
     let mut metas: Vec<DocMeta> = Vec::new();
     let mut sigs: Vec<u32> = Vec::new();
     let mut seen_ids: HashSet<u128> = HashSet::new();
@@ -185,7 +192,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                     if !seen_ids.insert(xxh3_128(meta.id.as_bytes())) {
                         skipped.push(Problem {
                             input: corpus.describe(meta.loc),
-                            cause: format!("document id {:?} already used by an earlier input", meta.id),
+                            cause: format!(
+                                "document id {:?} already used by an earlier input",
+                                meta.id
+                            ),
                         });
                         continue;
                     }
@@ -199,6 +209,21 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     });
     drop(seen_ids);
     progress.finish();
+    // From here on, documents are numbered in id order, so every tie broken by number is
+    // broken by id, and the result does not depend on input order.
+    let mut order: Vec<u32> = (0..metas.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| metas[a as usize].id.cmp(&metas[b as usize].id));
+    let sigs: Vec<u32> = order
+        .iter()
+        .flat_map(|&d| sigs[d as usize * k..][..k].iter().copied())
+        .collect();
+    let mut slots: Vec<Option<DocMeta>> = metas.into_iter().map(Some).collect();
+    let metas: Vec<DocMeta> = order
+        .iter()
+        .map(|&d| slots[d as usize].take().expect("each document once"))
+        .collect();
+    drop(slots);
+    drop(order);
     stats.stages.push(("fingerprint", t.elapsed()));
     let n = metas.len();
 
@@ -207,13 +232,17 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     let mut by_content: Vec<u32> = (0..n as u32).collect();
     by_content.par_sort_unstable_by_key(|&d| (metas[d as usize].content, d));
     let mut content_rep: Vec<u32> = (0..n as u32).collect();
-    for group in by_content.chunk_by(|&a, &b| metas[a as usize].content == metas[b as usize].content) {
+    for group in
+        by_content.chunk_by(|&a, &b| metas[a as usize].content == metas[b as usize].content)
+    {
         for &d in group {
             content_rep[d as usize] = group[0];
         }
     }
     drop(by_content);
-    let unique: Vec<u32> = (0..n as u32).filter(|&d| content_rep[d as usize] == d).collect();
+    let unique: Vec<u32> = (0..n as u32)
+        .filter(|&d| content_rep[d as usize] == d)
+        .collect();
     stats.stages.push(("exact", t.elapsed()));
 
     // LSH candidates, then a cheap filter on the signature estimate.
@@ -250,7 +279,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         let mut s = Scratch::default();
         match corpus.load(meta.loc) {
             Err(p) => {
-                reread_problems.lock().expect("no panics while held").push((d, p));
+                reread_problems
+                    .lock()
+                    .expect("no panics while held")
+                    .push((d, p));
                 None
             }
             Ok((_, doc, _)) => {
@@ -259,7 +291,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                         input: corpus.describe(meta.loc),
                         cause: "changed during the run; its pairs were not verified".into(),
                     };
-                    reread_problems.lock().expect("no panics while held").push((d, p));
+                    reread_problems
+                        .lock()
+                        .expect("no panics while held")
+                        .push((d, p));
                     return None;
                 }
                 Some(std::mem::take(&mut s.shingles))
@@ -274,7 +309,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         pairs
             .into_iter()
             .zip(scores)
-            .filter_map(|((a, b), o)| o.filter(|o| o.jaccard >= config.threshold).map(|o| (a, b, o.jaccard)))
+            .filter_map(|((a, b), o)| {
+                o.filter(|o| o.jaccard >= config.threshold)
+                    .map(|o| (a, b, o.jaccard))
+            })
             .collect()
     } else {
         promising
@@ -347,26 +385,47 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     for (g, &rep) in groups.iter().zip(&reps) {
         let r = content_rep[rep as usize];
         let mut all_exact = true;
-        let members: Vec<Member> = g
-            .iter()
-            .map(|&m| {
-                let c = content_rep[m as usize];
-                if m == rep {
-                    return Member { id: id(m).to_owned(), kind: MemberKind::Representative, jaccard: 1.0, linked_by: None };
-                }
-                if c == r {
-                    return Member { id: id(m).to_owned(), kind: MemberKind::Exact, jaccard: 1.0, linked_by: None };
-                }
-                all_exact = false;
-                let j = known.get(&key(c, r)).copied().unwrap_or(0.0);
-                let linked_by = (j < config.threshold)
-                    .then(|| best.get(&c))
-                    .flatten()
-                    .map(|&(other, oj)| Link { id: id(other).to_owned(), jaccard: report::round4(oj) });
-                Member { id: id(m).to_owned(), kind: MemberKind::Near, jaccard: report::round4(j), linked_by }
-            })
-            .collect();
-        let kind = if all_exact { ClusterKind::Exact } else { ClusterKind::Near };
+        let members: Vec<Member> =
+            g.iter()
+                .map(|&m| {
+                    let c = content_rep[m as usize];
+                    if m == rep {
+                        return Member {
+                            id: id(m).to_owned(),
+                            kind: MemberKind::Representative,
+                            jaccard: 1.0,
+                            linked_by: None,
+                        };
+                    }
+                    if c == r {
+                        return Member {
+                            id: id(m).to_owned(),
+                            kind: MemberKind::Exact,
+                            jaccard: 1.0,
+                            linked_by: None,
+                        };
+                    }
+                    all_exact = false;
+                    let j = known.get(&key(c, r)).copied().unwrap_or(0.0);
+                    let linked_by = (j < config.threshold).then(|| best.get(&c)).flatten().map(
+                        |&(other, oj)| Link {
+                            id: id(other).to_owned(),
+                            jaccard: report::round4(oj),
+                        },
+                    );
+                    Member {
+                        id: id(m).to_owned(),
+                        kind: MemberKind::Near,
+                        jaccard: report::round4(j),
+                        linked_by,
+                    }
+                })
+                .collect();
+        let kind = if all_exact {
+            ClusterKind::Exact
+        } else {
+            ClusterKind::Near
+        };
         match kind {
             ClusterKind::Exact => summary.exact_clusters += 1,
             ClusterKind::Near => summary.near_clusters += 1,
@@ -381,7 +440,8 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     }
     stats.stages.push(("cluster", t.elapsed()));
 
-    let mut reread: Vec<(u32, Problem)> = reread_problems.into_inner().expect("no panics while held");
+    let mut reread: Vec<(u32, Problem)> =
+        reread_problems.into_inner().expect("no panics while held");
     reread.sort_by_key(|(d, _)| *d);
     reread.dedup_by_key(|(d, _)| *d);
     warnings.extend(reread.into_iter().map(|(_, p)| p));
@@ -399,5 +459,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         summary,
         clusters,
     };
-    Ok(ScanOutput { report, skipped, warnings, stats })
+    Ok(ScanOutput {
+        report,
+        skipped,
+        warnings,
+        stats,
+    })
 }

@@ -111,9 +111,10 @@ impl Vocabulary {
             let syllables = 1 + rng.below(3) + usize::from(words.len() > 500);
             let mut w = String::new();
             for _ in 0..syllables {
-                w.push_str(*rng.pick(&ONSETS));
-                w.push_str(*rng.pick(&VOWELS));
-                w.push_str(*rng.pick(&CODAS));
+                for part in [&ONSETS[..], &VOWELS[..], &CODAS[..]] {
+                    let piece: &&str = rng.pick(part);
+                    w.push_str(piece);
+                }
             }
             if seen.insert(w.clone()) {
                 words.push(w);
@@ -185,7 +186,10 @@ impl Prose {
                     let end_of_sentence = matches!(bytes[i], b'.' | b'?' | b'!')
                         && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace());
                     if end_of_sentence {
-                        let s = text[start..=i].split_whitespace().collect::<Vec<_>>().join(" ");
+                        let s = text[start..=i]
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         // Sources repeat themselves (a speech printed twice); a repeated
                         // sentence would make two "distinct" articles near duplicates.
                         if s.split(' ').count() >= 3 && seen.insert(s.clone()) {
@@ -252,24 +256,47 @@ struct Site {
 
 fn make_site(rng: &mut Rng, prose: &Prose, i: usize, heavy: bool) -> Site {
     const PAPERS: [&str; 10] = [
-        "Times", "Post", "Herald", "Daily", "Gazette", "Tribune", "Courier", "Ledger", "Observer",
+        "Times",
+        "Post",
+        "Herald",
+        "Daily",
+        "Gazette",
+        "Tribune",
+        "Courier",
+        "Ledger",
+        "Observer",
         "Chronicle",
     ];
     const SECTIONS: [&str; 16] = [
-        "Home", "World", "Politics", "Business", "Tech", "Science", "Health", "Sports",
-        "Opinion", "Culture", "Travel", "Climate", "Markets", "Video", "Podcasts", "Local",
+        "Home", "World", "Politics", "Business", "Tech", "Science", "Health", "Sports", "Opinion",
+        "Culture", "Travel", "Climate", "Markets", "Video", "Podcasts", "Local",
     ];
-    let name = format!("The {} {} {}", capital(prose.vocab.word(rng)), rng.pick(&PAPERS), i);
+    let name = format!(
+        "The {} {} {}",
+        capital(prose.vocab.word(rng)),
+        rng.pick(&PAPERS),
+        i
+    );
     let mut header = vec![name.clone()];
     let nav_lines = if heavy { rng.range(4, 7) } else { 1 };
     for _ in 0..nav_lines {
         let n = rng.range(5, 9);
-        header.push((0..n).map(|_| *rng.pick(&SECTIONS)).collect::<Vec<_>>().join(" | "));
+        header.push(
+            (0..n)
+                .map(|_| *rng.pick(&SECTIONS))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
     }
     if heavy {
-        header.push(format!("Sign in to {name} to read more, manage your subscription and follow topics"));
+        header.push(format!(
+            "Sign in to {name} to read more, manage your subscription and follow topics"
+        ));
     }
-    let mut footer = vec!["Help us improve.".to_string(), "Related Articles".to_string()];
+    let mut footer = vec![
+        "Help us improve.".to_string(),
+        "Related Articles".to_string(),
+    ];
     footer.push(format!(
         "Subscribe to the {name} newsletter for the latest news, delivered every morning."
     ));
@@ -280,7 +307,11 @@ fn make_site(rng: &mut Rng, prose: &Prose, i: usize, heavy: bool) -> Site {
         footer.push("Contact us | Careers | Advertise with us | Privacy policy | Terms of use | Cookie settings | Accessibility".into());
     }
     footer.push(format!("© 2026 {name}. All rights reserved."));
-    Site { header, footer, heavy }
+    Site {
+        header,
+        footer,
+        heavy,
+    }
 }
 
 fn capital(w: &str) -> String {
@@ -301,8 +332,18 @@ struct Article {
 
 fn byline(rng: &mut Rng, prose: &Prose) -> String {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     format!(
         "By {} {} | {} {}, 2026",
@@ -413,8 +454,16 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
         family += 1;
         // The original.
         let short = rng.chance(0.12);
-        let site_ix = if short { *rng.pick(&heavy) } else { *rng.pick(&light) };
-        let words = if short { rng.range(50, 150) } else { rng.range(250, 900) };
+        let site_ix = if short {
+            *rng.pick(&heavy)
+        } else {
+            *rng.pick(&light)
+        };
+        let words = if short {
+            rng.range(50, 150)
+        } else {
+            rng.range(250, 900)
+        };
         let mut article = Article {
             headline: prose.headline(&mut rng),
             byline: byline(&mut rng, &prose),
@@ -433,7 +482,11 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
             kind = "quote";
         }
         let text = layout(&sites[site_ix], &article, &mut rng, &prose);
-        docs.push(Doc { text: text.clone(), family, kind });
+        docs.push(Doc {
+            text: text.clone(),
+            family,
+            kind,
+        });
         if short || copies >= copies_wanted {
             continue;
         }
@@ -443,9 +496,25 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                 break;
             }
             let kinds: &[&'static str] = if config.truncated {
-                &["exact", "syndicated", "syndicated", "copyedit", "retyped", "updated", "truncated", "truncated"]
+                &[
+                    "exact",
+                    "syndicated",
+                    "syndicated",
+                    "copyedit",
+                    "retyped",
+                    "updated",
+                    "truncated",
+                    "truncated",
+                ]
             } else {
-                &["exact", "syndicated", "syndicated", "copyedit", "retyped", "updated"]
+                &[
+                    "exact",
+                    "syndicated",
+                    "syndicated",
+                    "copyedit",
+                    "retyped",
+                    "updated",
+                ]
             };
             let copy_kind = *rng.pick(kinds);
             let other_site = *rng.pick(&light);
@@ -502,7 +571,11 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                     layout(&sites[other_site], &a, &mut rng, &prose)
                 }
             };
-            docs.push(Doc { text, family, kind: copy_kind });
+            docs.push(Doc {
+                text,
+                family,
+                kind: copy_kind,
+            });
             copies += 1;
         }
     }
@@ -518,7 +591,9 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
     std::fs::create_dir_all(out)?;
     let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.jsonl"))?);
     let mut jsonl = if config.jsonl {
-        Some(std::io::BufWriter::new(std::fs::File::create(out.join("corpus.jsonl"))?))
+        Some(std::io::BufWriter::new(std::fs::File::create(
+            out.join("corpus.jsonl"),
+        )?))
     } else {
         std::fs::create_dir_all(out.join("docs"))?;
         None

@@ -38,7 +38,13 @@ pub struct Overlap {
 /// ```
 pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
     let shared = intersection_len(a, b);
-    let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+    let ratio = |num: usize, den: usize| {
+        if den == 0 {
+            0.0
+        } else {
+            num as f64 / den as f64
+        }
+    };
     Overlap {
         jaccard: ratio(shared, a.len() + b.len() - shared),
         a_in_b: ratio(shared, a.len()),
@@ -50,7 +56,12 @@ pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
 /// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
 /// shingle set, or `None` when it can no longer be read (its pairs then get `None`). At most
 /// `max_docs` shingle sets are held at once.
-pub fn overlaps<L>(pairs: &[(u32, u32)], n_docs: usize, max_docs: usize, load: L) -> Vec<Option<Overlap>>
+pub fn overlaps<L>(
+    pairs: &[(u32, u32)],
+    n_docs: usize,
+    max_docs: usize,
+    load: L,
+) -> Vec<Option<Overlap>>
 where
     L: Fn(u32) -> Option<Vec<u64>> + Sync,
 {
@@ -113,7 +124,8 @@ mod tests {
 
     #[test]
     fn overlap_table() {
-        let cases: [(&[u64], &[u64], f64, f64, f64); 4] = [
+        type Case<'a> = (&'a [u64], &'a [u64], f64, f64, f64);
+        let cases: [Case; 4] = [
             (&[1, 2, 3], &[1, 2, 3], 1.0, 1.0, 1.0),
             (&[1, 2], &[3, 4], 0.0, 0.0, 0.0),
             (&[1, 2], &[1, 2, 3, 4], 0.5, 1.0, 0.5),

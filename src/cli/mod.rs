@@ -34,7 +34,9 @@ pub fn run() -> i32 {
     };
     if let Some(n) = cli.threads {
         // Only fails when a pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
     }
     let result = match cli.command {
         Command::Scan(args) => scan(args),
@@ -131,7 +133,11 @@ fn eval(args: EvalArgs) -> anyhow::Result<i32> {
         }
         EvalFormat::Text => {
             writeln!(out, "documents        {}", s.documents)?;
-            writeln!(out, "pairs            {} true, {} predicted, {} correct", s.true_pairs, s.predicted_pairs, s.correct_pairs)?;
+            writeln!(
+                out,
+                "pairs            {} true, {} predicted, {} correct",
+                s.true_pairs, s.predicted_pairs, s.correct_pairs
+            )?;
             writeln!(out, "precision        {:.4}", s.precision)?;
             writeln!(out, "recall           {:.4}", s.recall)?;
             writeln!(out, "f1               {:.4}", s.f1)?;

@@ -1,0 +1,403 @@
+//! Runs the real `neardup` binary on real files: samples/, generated corpora, bad inputs.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use neardup::synth::{generate, SynthConfig};
+
+fn neardup(args: &[&str]) -> Output {
+    run_with(args, &[], None)
+}
+
+fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_neardup"));
+    cmd.args(args).stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn clusters(v: &serde_json::Value) -> BTreeSet<Vec<String>> {
+    v["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn corpus(docs: usize, seed: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        docs,
+        seed,
+        sites: 8,
+        ..SynthConfig::default()
+    };
+    generate(&config, dir.path()).unwrap();
+    dir
+}
+
+#[test]
+fn samples_give_the_expected_clusters() {
+    let out = neardup(&["scan", samples().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(samples().join("expected.json")).unwrap())
+            .unwrap();
+    let want: BTreeSet<Vec<String>> = expected["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(clusters(&json(&out)), want);
+}
+
+#[test]
+fn json_contract_and_order() {
+    let out = neardup(&["scan", samples().to_str().unwrap(), "--format", "json"]);
+    let v = json(&out);
+    let cs = v["clusters"].as_array().unwrap();
+    assert!(!cs.is_empty());
+    let mut previous = String::new();
+    for c in cs {
+        let ids: Vec<&str> = c["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "members sorted by id: {ids:?}"
+        );
+        assert!(ids[0] > previous.as_str(), "clusters sorted by smallest id");
+        previous = ids[0].to_owned();
+        let rep = c["representative"].as_str().unwrap();
+        assert!(ids.contains(&rep));
+        for m in c["members"].as_array().unwrap() {
+            let j = m["jaccard"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&j));
+            assert!(["representative", "exact", "near"].contains(&m["kind"].as_str().unwrap()));
+        }
+    }
+}
+
+#[test]
+fn output_is_identical_across_thread_counts_and_input_order() {
+    let dir = corpus(600, 3);
+    let docs = dir.path().join("docs");
+    let docs = docs.to_str().unwrap();
+    let one = run_with(
+        &["scan", docs, "--format", "json"],
+        &[("RAYON_NUM_THREADS", "1")],
+        None,
+    );
+    let two = run_with(
+        &["scan", docs, "--format", "json"],
+        &[("RAYON_NUM_THREADS", "2")],
+        None,
+    );
+    let four = neardup(&["scan", docs, "--format", "json", "--threads", "4"]);
+    assert_eq!(one.status.code(), Some(0));
+    assert!(!clusters(&json(&one)).is_empty());
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, four.stdout);
+
+    // The same files named one by one, in reverse order.
+    let mut files: Vec<String> = walk(Path::new(docs));
+    let forward = neardup(
+        &[
+            &["scan", "--format", "json"][..],
+            &files.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    files.reverse();
+    let backward = neardup(
+        &[
+            &["scan", "--format", "json"][..],
+            &files.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    assert_eq!(forward.stdout, backward.stdout);
+    assert_eq!(clusters(&json(&forward)).len(), clusters(&json(&one)).len());
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.to_str().unwrap().to_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn quality_on_a_generated_corpus() {
+    let dir = corpus(1500, 9);
+    let out = neardup(&[
+        "scan",
+        dir.path().join("docs").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let result = dir.path().join("result.json");
+    std::fs::write(&result, &out.stdout).unwrap();
+    let truth = neardup::eval::read_truth(&dir.path().join("truth.jsonl")).unwrap();
+    let predicted = neardup::eval::read_clusters(&result).unwrap();
+    let s = neardup::eval::score(&truth, &predicted, &[]).unwrap();
+    assert!(
+        s.true_pairs > 300,
+        "the corpus has planted copies: {}",
+        s.true_pairs
+    );
+    assert!(s.precision >= 0.995, "precision {}", s.precision);
+    assert!(s.recall >= 0.99, "recall {}", s.recall);
+
+    // The eval command reads the same files and agrees.
+    let e = neardup(&[
+        "eval",
+        "--truth",
+        dir.path().join("truth.jsonl").to_str().unwrap(),
+        result.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(e.status.code(), Some(0), "{}", stderr(&e));
+    assert_eq!(json(&e)["correct_pairs"].as_u64(), Some(s.correct_pairs));
+}
+
+#[test]
+fn bad_inputs_are_named_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let story = std::fs::read_to_string(samples().join("story-04-original.txt")).unwrap();
+    std::fs::write(p.join("a.txt"), &story).unwrap();
+    std::fs::write(p.join("b.txt"), &story).unwrap();
+    std::fs::write(p.join("binary.txt"), b"\x00\x01\x02 not text").unwrap();
+    std::fs::write(p.join("empty.txt"), b"").unwrap();
+    std::fs::write(p.join("punctuation.md"), b"--- ... !!!").unwrap();
+    let mut latin1 = story.clone().into_bytes();
+    latin1.extend_from_slice(b"\ncaf\xe9\n");
+    std::fs::write(p.join("latin1.txt"), &latin1).unwrap();
+    std::fs::write(p.join("mostly-invalid.txt"), [0xffu8; 64]).unwrap();
+    std::fs::write(p.join("records.jsonl"), "{\"text\": \"fine record here\"}\nnot json\n[1, 2]\n{\"body\": \"no text field\"}\n{\"text\": 42}\n\n").unwrap();
+    std::fs::write(p.join("picture.png"), b"\x89PNG").unwrap();
+    let before: Vec<(String, Vec<u8>)> = walk(p)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
+        .collect();
+
+    let out = neardup(&["scan", p.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit 1 when inputs were skipped"
+    );
+    let err = stderr(&out);
+    for (name, cause) in [
+        ("binary.txt", "NUL"),
+        ("empty.txt", "empty document"),
+        ("punctuation.md", "empty document"),
+        ("mostly-invalid.txt", "not UTF-8"),
+        ("records.jsonl:2", "malformed JSON"),
+        ("records.jsonl:3", "not a JSON object"),
+        ("records.jsonl:4", "no field \"text\""),
+        ("records.jsonl:5", "not a string"),
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(name) && l.contains(cause) && l.contains("skipped")),
+            "{name}: {cause} not in:\n{err}"
+        );
+    }
+    assert!(
+        err.lines().any(|l| l.contains("latin1.txt")
+            && l.contains("warning")
+            && l.contains("invalid UTF-8")),
+        "{err}"
+    );
+    let v = json(&out);
+    assert_eq!(v["summary"]["skipped"], 8);
+    assert_eq!(
+        v["summary"]["ignored"], 1,
+        "the .png is left out, not skipped"
+    );
+    // a, b and the lossy latin1 copy still cluster; the one good JSONL record is read.
+    let cs = clusters(&v);
+    assert_eq!(cs.len(), 1);
+    assert_eq!(
+        cs.iter().next().unwrap(),
+        &vec!["a.txt".to_string(), "b.txt".into(), "latin1.txt".into()]
+    );
+    assert_eq!(v["summary"]["documents"], 4);
+
+    let after: Vec<(String, Vec<u8>)> = walk(p)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
+        .collect();
+    assert_eq!(before, after, "inputs are never modified");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let missing = neardup(&["scan", "/definitely/not/here"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/definitely/not/here: no such file or folder"));
+    let bad = neardup(&["scan", samples().to_str().unwrap(), "--threshold", "1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--threshold 1.5"));
+    let shingle = neardup(&["scan", samples().to_str().unwrap(), "--shingle", "line:3"]);
+    assert_eq!(shingle.status.code(), Some(2));
+    assert!(stderr(&shingle).contains("line"));
+    assert_eq!(neardup(&["scan"]).status.code(), Some(2));
+}
+
+#[test]
+fn fail_on_duplicates_exits_3() {
+    let out = neardup(&[
+        "scan",
+        samples().to_str().unwrap(),
+        "--fail-on-duplicates",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).is_empty(), "--quiet prints no summary");
+}
+
+#[test]
+fn jsonl_on_stdin_with_ids() {
+    let story = std::fs::read_to_string(samples().join("story-09-original.txt")).unwrap();
+    let other = std::fs::read_to_string(samples().join("story-02-original.txt")).unwrap();
+    let record = |id: &str, t: &str| serde_json::json!({"id": id, "text": t}).to_string();
+    let input = [
+        record("x", &story),
+        record("y", &other),
+        record("z", &story.replace("\n", "\r\n")),
+    ]
+    .join("\n");
+    let out = run_with(&["scan", "-", "--format", "json"], &[], Some(&input));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let cs: Vec<Vec<String>> = clusters(&json(&out)).into_iter().collect();
+    assert_eq!(cs, vec![vec!["-:1".to_string(), "-:3".into()]]);
+    let out = run_with(
+        &["scan", "-", "--format", "json", "--id-field", "id"],
+        &[],
+        Some(&input),
+    );
+    let v = json(&out);
+    assert_eq!(
+        clusters(&v).into_iter().collect::<Vec<_>>(),
+        vec![vec!["x".to_string(), "z".into()]]
+    );
+    assert_eq!(v["clusters"][0]["kind"], "exact");
+}
+
+#[test]
+fn every_format_renders() {
+    let s = samples();
+    let s = s.to_str().unwrap();
+    let json_out = json(&neardup(&["scan", s, "--format", "json"]));
+    let members: usize = json_out["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len())
+        .sum();
+
+    let csv = stdout(&neardup(&["scan", s, "--format", "csv"]));
+    assert!(csv.starts_with("cluster,id,representative,jaccard,kind,linked_by\n"));
+    assert_eq!(csv.lines().count(), members + 1);
+
+    let jsonl = stdout(&neardup(&["scan", s, "--format", "jsonl"]));
+    assert_eq!(
+        jsonl.lines().count(),
+        json_out["clusters"].as_array().unwrap().len()
+    );
+    for line in jsonl.lines() {
+        let c: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(c["members"].is_array());
+    }
+
+    let text = stdout(&neardup(&["scan", s]));
+    assert!(text.contains("cluster 1 ("));
+    assert!(text.contains("(representative)"));
+    assert!(text.trim_end().ends_with("duplicate documents"));
+}
+
+#[test]
+fn html_pages_are_read_as_visible_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = std::fs::read_to_string(samples().join("story-11-original.txt")).unwrap();
+    let paras: String = body
+        .split("\n\n")
+        .map(|p| format!("<p>{p}</p>\n"))
+        .collect();
+    let page = |nav: &str| {
+        format!("<html><head><title>T</title><script>var {nav} = 1;</script><style>.{nav} {{}}</style></head><body><nav>{nav}</nav>{paras}</body></html>")
+    };
+    std::fs::write(dir.path().join("a.html"), page("alpha")).unwrap();
+    std::fs::write(dir.path().join("b.htm"), page("beta")).unwrap();
+    std::fs::write(dir.path().join("c.txt"), &body).unwrap();
+    let out = neardup(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let cs: Vec<Vec<String>> = clusters(&json(&out)).into_iter().collect();
+    assert_eq!(
+        cs,
+        vec![vec!["a.html".to_string(), "b.htm".into(), "c.txt".into()]]
+    );
+}
