@@ -130,8 +130,9 @@ impl Shingler {
             ShingleKind::Word(n) => {
                 scratch.extend(
                     normalized
-                        .split(' ')
-                        .map(|w| xxh3_64_with_seed(w.as_bytes(), self.seed)),
+                        .as_bytes()
+                        .split(|&b| b == b' ')
+                        .map(|w| xxh3_64_with_seed(w, self.seed)),
                 );
                 if scratch.len() <= n {
                     out.push(combine(scratch));
