@@ -215,6 +215,9 @@ impl Prose {
             let n = rng.range(2, 5);
             let mut p = String::new();
             for _ in 0..n {
+                if count >= words {
+                    break;
+                }
                 let s = if self.next < self.sentences.len() {
                     self.next += 1;
                     self.sentences[self.next - 1].clone()
