@@ -21,7 +21,10 @@ fn sample_text() -> String {
 
 fn bench(c: &mut Criterion) {
     // The samples hold a few curly quotes; the ASCII input replaces every other character.
-    let text: String = sample_text().chars().map(|c| if c.is_ascii() { c } else { ' ' }).collect();
+    let text: String = sample_text()
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { ' ' })
+        .collect();
     let unicode = text.replace('\'', "\u{2019}").replace(' ', "\u{a0} ");
     let mut g = c.benchmark_group("normalize+shingle");
     for (name, input) in [("ascii", &text), ("unicode", &unicode)] {

@@ -514,6 +514,41 @@ impl Corpus {
     }
 }
 
+/// Reads the one document in `path` (a text or HTML file, or a JSONL file of one record).
+///
+/// # Errors
+/// [`Error::NotFound`] for a missing path, [`Error::Document`] when the file cannot be read or
+/// holds no document or several.
+pub fn read_one(path: &Path, opts: &InputOptions) -> Result<Document> {
+    let corpus = Corpus::open(&[path.to_path_buf()], opts.clone())?;
+    let mut docs = Vec::new();
+    let mut problem = None;
+    corpus.for_each_batch(2, |batch| {
+        for p in batch {
+            match corpus.read(p) {
+                Ok((_, d, _)) => docs.push(d),
+                Err(p) => problem = problem.take().or(Some(p)),
+            }
+        }
+    });
+    let input = path.display().to_string();
+    match (docs.len(), problem) {
+        (1, _) => Ok(docs.pop().expect("one document")),
+        (0, Some(p)) => Err(Error::Document {
+            input: p.input,
+            cause: p.cause,
+        }),
+        (0, None) => Err(Error::Document {
+            input,
+            cause: "holds no document".into(),
+        }),
+        (n, _) => Err(Error::Document {
+            input,
+            cause: format!("holds {n} documents; name a file with one"),
+        }),
+    }
+}
+
 fn trim_line_end(raw: &mut Vec<u8>) {
     if raw.last() == Some(&b'\n') {
         raw.pop();

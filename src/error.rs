@@ -23,6 +23,14 @@ pub enum Error {
     /// An option value that cannot work, with the reason.
     #[error("invalid option: {0}")]
     Config(String),
+    /// A document that a command needs could not be read.
+    #[error("{input}: {cause}")]
+    Document {
+        /// The input, as a user would find it.
+        input: String,
+        /// What is wrong with it.
+        cause: String,
+    },
     /// Standard input could not be read or spooled.
     #[error("standard input: {0}")]
     Stdin(std::io::Error),

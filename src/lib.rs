@@ -19,10 +19,12 @@
 
 pub mod boilerplate;
 pub mod cluster;
+pub mod compare;
 pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod lines;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

@@ -121,6 +121,15 @@ impl Shingler {
     /// Writes the sorted, de-duplicated shingle hashes of `normalized` (canonical text from
     /// [`crate::normalize::normalize_into`]) into `out`; `scratch` is a reusable buffer.
     pub fn shingles_into(&self, normalized: &str, scratch: &mut Vec<u64>, out: &mut Vec<u64>) {
+        self.positional_into(normalized, scratch, out);
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Writes the hash of the shingle starting at every word (or character) of `normalized`
+    /// into `out`, in text order, repeats kept: the input of passage finding. A text shorter
+    /// than one shingle gives one hash.
+    pub fn positional_into(&self, normalized: &str, scratch: &mut Vec<u64>, out: &mut Vec<u64>) {
         out.clear();
         scratch.clear();
         if normalized.is_empty() {
@@ -156,8 +165,6 @@ impl Shingler {
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
     }
 }
 

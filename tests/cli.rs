@@ -401,3 +401,136 @@ fn html_pages_are_read_as_visible_text() {
         vec![vec!["a.html".to_string(), "b.htm".into(), "c.txt".into()]]
     );
 }
+
+#[test]
+fn lines_within_finds_a_repeated_and_reworded_headline() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Metro Daily\nCity\n\nCouncil Approves New Budget for Schools and Parks After Long Debate\n\n\
+        Council Approves New Budget for Schools and Parks After Long Debate\n\nThe council voted on Tuesday.\n\n\
+        Council Approves Budget for Schools After Debate\n\nMore text follows here about the vote.\n";
+    std::fs::write(dir.path().join("story.txt"), text).unwrap();
+    let out = neardup(&[
+        "lines",
+        dir.path().to_str().unwrap(),
+        "--within",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    let within = v["within"].as_array().unwrap();
+    assert_eq!(within.len(), 1, "{v}");
+    assert_eq!(within[0]["id"], "story.txt");
+    assert_eq!(within[0]["lines"], serde_json::json!([4, 6, 10]));
+    assert_eq!(within[0]["near"][0]["line"], 10);
+    assert!(v.get("across").is_none());
+}
+
+#[test]
+fn lines_across_counts_footer_lines_exactly() {
+    let dir = corpus(1200, 4);
+    let docs = dir.path().join("docs");
+    // Count independently: documents with a line equal to it after normalization (retyped
+    // copies put non-breaking spaces in some lines).
+    let files = walk(&docs);
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let count = |line: &str| {
+        let want = neardup::normalize::normalize(line);
+        texts
+            .iter()
+            .filter(|t| t.lines().any(|l| neardup::normalize::normalize(l) == want))
+            .count()
+    };
+    let out = neardup(&[
+        "lines",
+        docs.to_str().unwrap(),
+        "--across",
+        "--min-documents",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["documents"], 1200);
+    let across = v["across"].as_array().unwrap();
+    let reported = |text: &str| {
+        across
+            .iter()
+            .find(|l| l["text"] == text)
+            .map(|l| l["documents"].as_u64().unwrap() as usize)
+    };
+    for line in ["Help us improve.", "Related Articles"] {
+        assert_eq!(reported(line), Some(count(line)), "{line}");
+    }
+    // Every site's copyright line, counted exactly.
+    let copyrights: Vec<&serde_json::Value> = across
+        .iter()
+        .filter(|l| l["text"].as_str().unwrap().starts_with("© 2026"))
+        .collect();
+    assert!(copyrights.len() >= 4);
+    for l in copyrights {
+        assert_eq!(
+            l["documents"].as_u64().unwrap() as usize,
+            count(l["text"].as_str().unwrap())
+        );
+    }
+    let counts: Vec<u64> = across
+        .iter()
+        .map(|l| l["documents"].as_u64().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most frequent first"
+    );
+}
+
+#[test]
+fn compare_shows_containment_and_passages() {
+    let full = std::fs::read_to_string(samples().join("story-12-original.txt")).unwrap();
+    let body: Vec<&str> = full.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    // The first half of the article under another header, ending in a teaser.
+    let truncated = format!(
+        "Other Site News\n\n{}\n\nContinue reading on our partner site.\n",
+        body[..body.len() / 2].join("\n")
+    );
+    std::fs::write(dir.path().join("full.txt"), &full).unwrap();
+    std::fs::write(dir.path().join("part.txt"), &truncated).unwrap();
+    let out = neardup(&[
+        "compare",
+        dir.path().join("part.txt").to_str().unwrap(),
+        dir.path().join("full.txt").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    for key in [
+        "jaccard",
+        "estimate",
+        "a_in_b",
+        "b_in_a",
+        "shared_shingles",
+        "passages",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    assert!(v["a_in_b"].as_f64().unwrap() >= 0.9, "{v}");
+    assert!(v["jaccard"].as_f64().unwrap() < 0.7, "{v}");
+    let passages = v["passages"].as_array().unwrap();
+    assert!(!passages.is_empty());
+    assert_eq!(
+        passages[0]["a_lines"][0], 3,
+        "the shared text starts after the new header"
+    );
+    let missing = neardup(&[
+        "compare",
+        "/no/such/a.txt",
+        dir.path().join("full.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -25,9 +25,134 @@ pub struct Cli {
 pub enum Command {
     /// Find groups of duplicate and near-duplicate documents.
     Scan(ScanArgs),
+    /// Show why two documents match: overlap scores and shared passages.
+    Compare(CompareArgs),
+    /// Repeated lines: inside each document (`within`) and across documents (`across`).
+    Lines(LinesArgs),
     /// Score a `scan --format json` result against ground truth (pair precision, recall, F1,
     /// adjusted Rand index).
     Eval(EvalArgs),
+}
+
+/// How documents are fingerprinted; shared by the commands that compute shingles.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// Shingles: `word:N` (N words) or `char:N` (N characters).
+    #[arg(long, default_value_t = ShingleKind::default(), value_name = "KIND:N")]
+    pub shingle: ShingleKind,
+    /// MinHash signature length.
+    #[arg(long, default_value_t = config::DEFAULT_NUM_PERM, value_name = "K")]
+    pub num_perm: usize,
+    /// Seed of every hash: the same seed gives the same signatures.
+    #[arg(long, default_value_t = config::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// Options of `neardup compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first document (A): a text, HTML or one-record JSONL file.
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The second document (B).
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Report format: text or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    #[command(flatten)]
+    pub fingerprint: FingerprintArgs,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+}
+
+impl CompareArgs {
+    /// The engine config these arguments ask for, validated.
+    pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
+        let config = ScanConfig {
+            shingle: self.fingerprint.shingle,
+            num_perm: self.fingerprint.num_perm,
+            seed: self.fingerprint.seed,
+            input: InputOptions {
+                text_field: self.text_field.clone(),
+                ..InputOptions::default()
+            },
+            ..ScanConfig::default()
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Options of `neardup lines`.
+#[derive(Debug, Args)]
+pub struct LinesArgs {
+    /// Folders (walked recursively), files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only lines repeated inside one document (default: both kinds).
+    #[arg(long, conflicts_with = "across")]
+    pub within: bool,
+    /// Only lines shared by several documents (default: both kinds).
+    #[arg(long)]
+    pub across: bool,
+    /// Fewest documents a line must be in to be listed by `across`.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub min_documents: usize,
+    /// Ids listed per shared line (the smallest).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_ids: usize,
+    /// Report format: text or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// No progress bars and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Which files are read and how; shared by the commands that read a corpus.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// File extensions read inside folders, comma-separated (`none` for files without one).
+    /// Default: txt,md,none,html,htm,jsonl,ndjson.
+    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
+    pub ext: Option<Vec<String>>,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text", value_name = "FIELD")]
+    pub text_field: String,
+    /// JSONL field holding the document id (default: PATH:LINE).
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
+    /// JSONL field holding the headline.
+    #[arg(long, value_name = "FIELD")]
+    pub title_field: Option<String>,
+}
+
+impl InputArgs {
+    /// The engine's input options.
+    pub fn to_options(&self) -> InputOptions {
+        let extensions = self.ext.as_ref().map(|list| {
+            list.iter()
+                .map(|e| {
+                    let e = e.trim().trim_start_matches('.').to_lowercase();
+                    if e == "none" {
+                        String::new()
+                    } else {
+                        e
+                    }
+                })
+                .collect()
+        });
+        InputOptions {
+            extensions,
+            text_field: self.text_field.clone(),
+            id_field: self.id_field.clone(),
+            title_field: self.title_field.clone(),
+        }
+    }
 }
 
 /// Options of `neardup eval`.
@@ -47,7 +172,7 @@ pub struct EvalArgs {
     pub format: EvalFormat,
 }
 
-/// Formats of `neardup eval`.
+/// Formats of `neardup eval` and `neardup compare`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum EvalFormat {
     /// Readable lines.
@@ -92,15 +217,8 @@ pub struct ScanArgs {
     /// Jaccard similarity from which two documents are near duplicates.
     #[arg(long, default_value_t = config::DEFAULT_THRESHOLD, value_name = "F")]
     pub threshold: f64,
-    /// Shingles: `word:N` (N words) or `char:N` (N characters).
-    #[arg(long, default_value_t = ShingleKind::default(), value_name = "KIND:N")]
-    pub shingle: ShingleKind,
-    /// MinHash signature length.
-    #[arg(long, default_value_t = config::DEFAULT_NUM_PERM, value_name = "K")]
-    pub num_perm: usize,
-    /// Seed of every hash: the same seed gives the same signatures.
-    #[arg(long, default_value_t = config::DEFAULT_SEED)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub fingerprint: FingerprintArgs,
     /// LSH bands (with --rows; default: derived from --threshold).
     #[arg(long, requires = "rows", value_name = "B")]
     pub bands: Option<usize>,
@@ -110,19 +228,8 @@ pub struct ScanArgs {
     /// Trust the MinHash estimate instead of checking each pair's exact Jaccard.
     #[arg(long)]
     pub no_verify: bool,
-    /// File extensions read inside folders, comma-separated (`none` for files without one).
-    /// Default: txt,md,none,html,htm,jsonl,ndjson.
-    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
-    pub ext: Option<Vec<String>>,
-    /// JSONL field holding the text.
-    #[arg(long, default_value = "text", value_name = "FIELD")]
-    pub text_field: String,
-    /// JSONL field holding the document id (default: PATH:LINE).
-    #[arg(long, value_name = "FIELD")]
-    pub id_field: Option<String>,
-    /// JSONL field holding the headline.
-    #[arg(long, value_name = "FIELD")]
-    pub title_field: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Keep site boilerplate (lines repeated across many documents) in the fingerprints.
     #[arg(long)]
     pub keep_boilerplate: bool,
@@ -143,28 +250,11 @@ pub struct ScanArgs {
 impl ScanArgs {
     /// The engine config these arguments ask for, validated.
     pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
-        let extensions = self.ext.as_ref().map(|list| {
-            list.iter()
-                .map(|e| {
-                    let e = e.trim().trim_start_matches('.').to_lowercase();
-                    if e == "none" {
-                        String::new()
-                    } else {
-                        e
-                    }
-                })
-                .collect()
-        });
         let config = ScanConfig {
-            input: InputOptions {
-                extensions,
-                text_field: self.text_field.clone(),
-                id_field: self.id_field.clone(),
-                title_field: self.title_field.clone(),
-            },
-            shingle: self.shingle,
-            num_perm: self.num_perm,
-            seed: self.seed,
+            input: self.input.to_options(),
+            shingle: self.fingerprint.shingle,
+            num_perm: self.fingerprint.num_perm,
+            seed: self.fingerprint.seed,
             threshold: self.threshold,
             lsh: match (self.bands, self.rows) {
                 (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use args::{Cli, Command, EvalArgs, EvalFormat, ScanArgs};
+use args::{Cli, Command, CompareArgs, EvalArgs, EvalFormat, LinesArgs, ScanArgs};
 use neardup::corpus::Corpus;
 
 /// Exit codes, as DESIGN.md fixes them.
@@ -41,6 +41,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Eval(args) => eval(args),
+        Command::Compare(args) => compare(args),
+        Command::Lines(args) => lines(args),
     };
     match result {
         Ok(code) => code,
@@ -119,6 +121,130 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+fn lines(args: LinesArgs) -> anyhow::Result<i32> {
+    let corpus = Corpus::open(&args.paths, args.input.to_options())?;
+    let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
+    let (do_within, do_across) = match (args.within, args.across) {
+        (false, false) => (true, true),
+        (w, a) => (w, a),
+    };
+    let (repeats, mut documents, mut skipped) = if do_within {
+        neardup::lines::within_corpus(&corpus, &bars)
+    } else {
+        (Vec::new(), 0, Vec::new())
+    };
+    let shared = if do_across {
+        let a = neardup::lines::across(&corpus, args.min_documents, args.max_ids, &bars);
+        documents = a.documents;
+        skipped = a.skipped;
+        Some(a.lines)
+    } else {
+        None
+    };
+    drop(bars);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        EvalFormat::Json => {
+            let mut v = serde_json::json!({ "documents": documents });
+            if do_within {
+                v["within"] = serde_json::to_value(&repeats)?;
+            }
+            if let Some(s) = &shared {
+                v["across"] = serde_json::to_value(s)?;
+            }
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        EvalFormat::Text => {
+            if do_within {
+                writeln!(out, "within documents: {} repeated lines", repeats.len())?;
+                for r in &repeats {
+                    let lines: Vec<String> = r.lines.iter().map(|l| l.to_string()).collect();
+                    write!(out, "  {} lines {}: {}", r.id, lines.join(", "), r.text)?;
+                    for n in &r.near {
+                        write!(out, "  (line {} near, {:.2})", n.line, n.similarity)?;
+                    }
+                    writeln!(out)?;
+                }
+            }
+            if let Some(s) = &shared {
+                writeln!(
+                    out,
+                    "across documents: {} lines in {} or more documents",
+                    s.len(),
+                    args.min_documents.max(2)
+                )?;
+                for l in s {
+                    writeln!(
+                        out,
+                        "  {:>8}  {}  [{}]",
+                        l.documents,
+                        l.text,
+                        l.ids.join(", ")
+                    )?;
+                }
+            }
+        }
+    }
+    out.flush().context("writing the report")?;
+    let mut err = io::stderr().lock();
+    for p in &skipped {
+        let _ = writeln!(err, "neardup: skipped {p}");
+    }
+    if !args.quiet {
+        let _ = writeln!(
+            err,
+            "neardup: {documents} documents read, {} skipped",
+            skipped.len()
+        );
+    }
+    Ok(if skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SKIPPED
+    })
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<i32> {
+    let config = args.to_config()?;
+    let a = neardup::corpus::read_one(&args.a, &config.input)?;
+    let b = neardup::corpus::read_one(&args.b, &config.input)?;
+    let c = neardup::compare::compare(&a.text, &b.text, &config);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        EvalFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &c)?;
+            writeln!(out)?;
+        }
+        EvalFormat::Text => {
+            writeln!(out, "A: {} ({} shingles)", a.id, c.a_shingles)?;
+            writeln!(out, "B: {} ({} shingles)", b.id, c.b_shingles)?;
+            writeln!(
+                out,
+                "jaccard   {:.4} (MinHash estimate {:.4})",
+                c.jaccard, c.estimate
+            )?;
+            writeln!(out, "a_in_b    {:.4} of A's shingles are in B", c.a_in_b)?;
+            writeln!(out, "b_in_a    {:.4} of B's shingles are in A", c.b_in_a)?;
+            writeln!(
+                out,
+                "shared    {} shingles, {} passages",
+                c.shared_shingles,
+                c.passages.len()
+            )?;
+            for p in &c.passages {
+                writeln!(
+                    out,
+                    "  A lines {}-{} = B lines {}-{} ({} words): {}",
+                    p.a_lines[0], p.a_lines[1], p.b_lines[0], p.b_lines[1], p.words, p.text
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
 }
 
 fn eval(args: EvalArgs) -> anyhow::Result<i32> {

@@ -1,0 +1,412 @@
+//! Repeated lines: inside one document (a headline printed twice, once reworded) and across a
+//! corpus (site navigation, footers, bylines, reused headlines).
+//!
+//! Lines are compared after normalization. `within` groups a document's lines that are equal,
+//! or near: lines of [`NEAR_LINE_MIN_WORDS`] words or more whose word sets have a Dice
+//! coefficient (twice the shared words over the sum of both sizes) of at least
+//! [`NEAR_LINE_SIMILARITY`]. Dice rather than Jaccard because a reworded headline keeps most
+//! of its words but drops or swaps a few, which Jaccard punishes twice; the word floor keeps
+//! short lines ("Body paragraph one", "Body paragraph two") from matching on two words. `across` counts, for every line, the documents that
+//! carry it, in two streaming passes: a count-min sketch of fixed size first, then exact counts
+//! for the lines the sketch says may reach the floor (the sketch never undercounts, so no line
+//! is missed). Memory is the sketch plus the frequent lines, never the corpus.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::cluster::UnionFind;
+use crate::corpus::{Corpus, Document, Problem};
+use crate::normalize::{normalize_into, word_count};
+use crate::progress::Progress;
+
+/// Word-set Dice coefficient from which two lines of one document are near repeats.
+pub const NEAR_LINE_SIMILARITY: f64 = 0.6;
+/// Fewest words a line needs to be matched as a near repeat (exact repeats need one).
+pub const NEAR_LINE_MIN_WORDS: usize = 5;
+/// Documents with more distinct lines than this are searched for exact repeats only.
+const NEAR_LINE_MAX_LINES: usize = 2000;
+
+/// A line that occurs more than once in one document.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Repeat {
+    /// The document.
+    pub id: String,
+    /// The first occurrence, as written.
+    pub text: String,
+    /// 1-based line numbers of every occurrence, exact and near.
+    pub lines: Vec<usize>,
+    /// The near occurrences: their line and word-set similarity to the first.
+    pub near: Vec<NearLine>,
+}
+
+/// An occurrence that is not word for word the same.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NearLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// Word-set Dice similarity to the first occurrence.
+    pub similarity: f64,
+}
+
+fn word_set(normalized: &str) -> BTreeSet<&str> {
+    normalized.split(' ').collect()
+}
+
+fn set_dice(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
+    let inter = a.intersection(b).count();
+    let total = a.len() + b.len();
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * inter as f64 / total as f64
+    }
+}
+
+/// Lines repeated inside `doc`, exactly or nearly, in order of first occurrence.
+///
+/// ```
+/// let doc = neardup::corpus::Document {
+///     id: "a".into(),
+///     title: None,
+///     text: "Big News From The Town Hall\n\nBig news from the town hall!\nBody text.\nBig News From Town Hall Again".into(),
+/// };
+/// let r = neardup::lines::within(&doc);
+/// assert_eq!(r.len(), 1);
+/// assert_eq!(r[0].lines, vec![1, 3, 5]);
+/// ```
+pub fn within(doc: &Document) -> Vec<Repeat> {
+    // Distinct normalized lines, each with the lines it stands at.
+    let mut norms: Vec<String> = Vec::new();
+    let mut at: Vec<Vec<usize>> = Vec::new();
+    let mut first_raw: Vec<&str> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut buf = String::new();
+    for (i, raw) in doc.text.lines().enumerate() {
+        normalize_into(raw, &mut buf);
+        if buf.is_empty() {
+            continue;
+        }
+        match index.get(&buf) {
+            Some(&g) => at[g].push(i + 1),
+            None => {
+                index.insert(buf.clone(), norms.len());
+                norms.push(buf.clone());
+                at.push(vec![i + 1]);
+                first_raw.push(raw.trim());
+            }
+        }
+    }
+    let mut uf = UnionFind::new(norms.len());
+    let sets: Vec<BTreeSet<&str>> = norms.iter().map(|n| word_set(n)).collect();
+    if norms.len() <= NEAR_LINE_MAX_LINES {
+        for a in 0..norms.len() {
+            if word_count(&norms[a]) < NEAR_LINE_MIN_WORDS {
+                continue;
+            }
+            for b in a + 1..norms.len() {
+                if word_count(&norms[b]) >= NEAR_LINE_MIN_WORDS
+                    && set_dice(&sets[a], &sets[b]) >= NEAR_LINE_SIMILARITY
+                {
+                    uf.union(a as u32, b as u32);
+                }
+            }
+        }
+    }
+    let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
+    for g in 0..norms.len() {
+        groups.entry(uf.find(g as u32)).or_default().push(g);
+    }
+    let mut out: Vec<Repeat> = groups
+        .into_values()
+        .filter_map(|members| {
+            let mut lines: Vec<usize> = members
+                .iter()
+                .flat_map(|&g| at[g].iter().copied())
+                .collect();
+            if lines.len() < 2 {
+                return None;
+            }
+            lines.sort_unstable();
+            let first = *members
+                .iter()
+                .min_by_key(|&&g| at[g][0])
+                .expect("non-empty group");
+            let mut near: Vec<NearLine> = members
+                .iter()
+                .filter(|&&g| g != first)
+                .flat_map(|&g| {
+                    let similarity = crate::report::round4(set_dice(&sets[first], &sets[g]));
+                    at[g].iter().map(move |&line| NearLine { line, similarity })
+                })
+                .collect();
+            near.sort_by_key(|n| n.line);
+            Some(Repeat {
+                id: doc.id.clone(),
+                text: first_raw[first].to_owned(),
+                lines,
+                near,
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| r.lines[0]);
+    out
+}
+
+/// [`within`] over every document of `corpus`: the repeats sorted by document id, then line;
+/// the number of documents read; and the inputs skipped.
+pub fn within_corpus(
+    corpus: &Corpus,
+    progress: &dyn Progress,
+) -> (Vec<Repeat>, usize, Vec<Problem>) {
+    let mut repeats = Vec::new();
+    let mut skipped = Vec::new();
+    let mut documents = 0;
+    progress.begin("reading", None);
+    corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
+        let n = batch.len() as u64;
+        let found: Vec<Result<Vec<Repeat>, Problem>> = batch
+            .into_par_iter()
+            .map(|p| corpus.read(p).map(|(_, doc, _)| within(&doc)))
+            .collect();
+        for f in found {
+            match f {
+                Ok(r) => {
+                    documents += 1;
+                    repeats.extend(r);
+                }
+                Err(p) => skipped.push(p),
+            }
+        }
+        progress.advance(n);
+    });
+    progress.finish();
+    repeats.sort_by(|a, b| a.id.cmp(&b.id).then(a.lines[0].cmp(&b.lines[0])));
+    (repeats, documents, skipped)
+}
+
+/// A line carried by several documents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shared {
+    /// The line as written in the document with the smallest id.
+    pub text: String,
+    /// The exact number of documents that carry it.
+    pub documents: usize,
+    /// The smallest ids among them.
+    pub ids: Vec<String>,
+}
+
+/// What `across` produced.
+#[derive(Clone, Debug, Default)]
+pub struct Across {
+    /// Lines in at least the floor of documents, most frequent first.
+    pub lines: Vec<Shared>,
+    /// Documents read.
+    pub documents: usize,
+    /// Inputs skipped, in input order.
+    pub skipped: Vec<Problem>,
+}
+
+/// A count-min sketch with conservative update: estimates never fall below true counts.
+struct Sketch {
+    rows: Vec<Vec<u32>>,
+    mask: u64,
+}
+
+impl Sketch {
+    fn new(depth: usize, width_log2: u32) -> Self {
+        Sketch {
+            rows: vec![vec![0; 1 << width_log2]; depth],
+            mask: (1u64 << width_log2) - 1,
+        }
+    }
+    fn slot(&self, row: usize, h: u64) -> usize {
+        (crate::shingle::fmix64(h ^ (row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) & self.mask)
+            as usize
+    }
+    fn estimate(&self, h: u64) -> u32 {
+        (0..self.rows.len())
+            .map(|r| self.rows[r][self.slot(r, h)])
+            .min()
+            .unwrap_or(0)
+    }
+    fn add(&mut self, h: u64) {
+        let new = self.estimate(h).saturating_add(1);
+        for r in 0..self.rows.len() {
+            let s = self.slot(r, h);
+            self.rows[r][s] = self.rows[r][s].max(new);
+        }
+    }
+}
+
+/// Sketch size: 4 rows of 2^22 counters, 64 MiB.
+const SKETCH_DEPTH: usize = 4;
+const SKETCH_WIDTH_LOG2: u32 = 22;
+
+fn distinct_lines(doc: &Document, buf: &mut String) -> Vec<(u64, String)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for raw in doc.text.lines() {
+        normalize_into(raw, buf);
+        if buf.is_empty() {
+            continue;
+        }
+        let h = xxh3_64(buf.as_bytes());
+        if seen.insert(h) {
+            out.push((h, raw.trim().to_owned()));
+        }
+    }
+    out
+}
+
+/// Lines carried by at least `min_documents` documents of `corpus`, with exact counts and the
+/// `max_ids` smallest ids of each.
+pub fn across(
+    corpus: &Corpus,
+    min_documents: usize,
+    max_ids: usize,
+    progress: &dyn Progress,
+) -> Across {
+    let min_documents = min_documents.max(2);
+    let mut sketch = Sketch::new(SKETCH_DEPTH, SKETCH_WIDTH_LOG2);
+    progress.begin("counting lines", None);
+    corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
+        let n = batch.len() as u64;
+        let hashes: Vec<Vec<u64>> = batch
+            .into_par_iter()
+            .map_init(String::new, |buf, p| match corpus.read(p) {
+                Ok((_, doc, _)) => distinct_lines(&doc, buf)
+                    .into_iter()
+                    .map(|(h, _)| h)
+                    .collect(),
+                Err(_) => Vec::new(),
+            })
+            .collect();
+        for h in hashes.into_iter().flatten() {
+            sketch.add(h);
+        }
+        progress.advance(n);
+    });
+    progress.finish();
+
+    struct Entry {
+        documents: usize,
+        text: String,
+        ids: BTreeSet<String>,
+    }
+    let mut exact: HashMap<u64, Entry> = HashMap::new();
+    let mut result = Across::default();
+    progress.begin("confirming", None);
+    corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
+        let n = batch.len() as u64;
+        let docs: Vec<Result<(String, Vec<(u64, String)>), Problem>> = batch
+            .into_par_iter()
+            .map_init(String::new, |buf, p| {
+                corpus.read(p).map(|(_, doc, _)| {
+                    let lines = distinct_lines(&doc, buf)
+                        .into_iter()
+                        .filter(|(h, _)| sketch.estimate(*h) as usize >= min_documents)
+                        .collect();
+                    (doc.id, lines)
+                })
+            })
+            .collect();
+        for d in docs {
+            let (id, lines) = match d {
+                Ok(x) => x,
+                Err(p) => {
+                    result.skipped.push(p);
+                    continue;
+                }
+            };
+            result.documents += 1;
+            for (h, raw) in lines {
+                let e = exact.entry(h).or_insert_with(|| Entry {
+                    documents: 0,
+                    text: raw.clone(),
+                    ids: BTreeSet::new(),
+                });
+                e.documents += 1;
+                let smallest = e.ids.first().is_none_or(|f| id < *f);
+                if smallest {
+                    e.text = raw;
+                }
+                e.ids.insert(id.clone());
+                if e.ids.len() > max_ids {
+                    e.ids.pop_last();
+                }
+            }
+        }
+        progress.advance(n);
+    });
+    progress.finish();
+    let mut lines: Vec<Shared> = exact
+        .into_values()
+        .filter(|e| e.documents >= min_documents)
+        .map(|e| Shared {
+            text: e.text,
+            documents: e.documents,
+            ids: e.ids.into_iter().collect(),
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        b.documents
+            .cmp(&a.documents)
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    result.lines = lines;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document {
+        Document {
+            id: "d".into(),
+            title: None,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn headline_printed_twice_and_reworded() {
+        let text = "Site Name\nSection\n\nMayor Rejects Plan to Close the Old Bridge: \"Not Now\"\n\n\
+            Mayor Rejects Plan to Close the Old Bridge: \"Not Now\"\n\nSummary paragraph of the story.\n\n\
+            Mayor Rejects Bridge Closure: \"Not Now\"\n\nBody paragraph one.\nBody paragraph two.";
+        let r = within(&doc(text));
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].lines, vec![4, 6, 10]);
+        assert_eq!(
+            r[0].text,
+            "Mayor Rejects Plan to Close the Old Bridge: \"Not Now\""
+        );
+        assert_eq!(r[0].near.len(), 1);
+        assert_eq!(r[0].near[0].line, 10);
+        assert!(r[0].near[0].similarity >= NEAR_LINE_SIMILARITY);
+    }
+
+    #[test]
+    fn different_lines_are_not_repeats() {
+        let r = within(&doc("The cat sat on the mat.\nA dog ran in the park today.\nThe cat sat.\nok\nok\nBody paragraph one.\nBody paragraph two."));
+        assert_eq!(r.len(), 1, "only the exact short repeat: {r:?}");
+        assert_eq!(r[0].lines, vec![4, 5]);
+    }
+
+    #[test]
+    fn sketch_never_undercounts() {
+        let mut s = Sketch::new(2, 4); // tiny: many collisions
+        let mut truth = HashMap::new();
+        for i in 0..500u64 {
+            let h = i % 37;
+            s.add(h);
+            *truth.entry(h).or_insert(0u32) += 1;
+        }
+        for (h, c) in truth {
+            assert!(s.estimate(h) >= c);
+        }
+    }
+}
