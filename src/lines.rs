@@ -245,6 +245,9 @@ impl Sketch {
 const SKETCH_DEPTH: usize = 4;
 const SKETCH_WIDTH_LOG2: u32 = 22;
 
+/// A document's id and its distinct lines (hash of the normalized line, line as written).
+type IdLines = (String, Vec<(u64, String)>);
+
 fn distinct_lines(doc: &Document, buf: &mut String) -> Vec<(u64, String)> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -301,7 +304,7 @@ pub fn across(
     progress.begin("confirming", None);
     corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
         let n = batch.len() as u64;
-        let docs: Vec<Result<(String, Vec<(u64, String)>), Problem>> = batch
+        let docs: Vec<Result<IdLines, Problem>> = batch
             .into_par_iter()
             .map_init(String::new, |buf, p| {
                 corpus.read(p).map(|(_, doc, _)| {
