@@ -190,6 +190,11 @@ impl Boilerplate {
         self.lines.is_empty()
     }
 
+    /// True when the normalized line `normalized` is boilerplate.
+    pub fn contains(&self, normalized: &str) -> bool {
+        !self.lines.is_empty() && self.lines.contains(&xxh3_64(normalized.as_bytes()))
+    }
+
     /// Distinct documents the census looked at.
     pub fn sampled(&self) -> usize {
         self.sampled

@@ -2,6 +2,9 @@
 //!
 //! Scores come from the same normalization and shingles as `scan` (without boilerplate
 //! removal, which needs a corpus): exact Jaccard, the MinHash estimate, containment both ways.
+//! Containment, as in `scan --containment`, counts the contained side's body shingles (lines
+//! of [`crate::scan::BODY_LINE_MIN_WORDS`] words or more; all shingles when it has no such
+//! line), so a page's own headline, byline and teaser do not hide a truncated copy.
 //! Passages are the maximal runs of words present in both documents, found by following
 //! diagonals of matching word shingles; a run repeated inside a document is shown once.
 
@@ -13,7 +16,7 @@ use crate::config::ScanConfig;
 use crate::minhash::{self, MinHasher};
 use crate::normalize::normalize_into;
 use crate::shingle::{ShingleKind, Shingler};
-use crate::verify::overlap;
+use crate::verify::{body_overlap, Sets};
 
 /// Words shown at each end of a long passage.
 const PASSAGE_ENDS_WORDS: usize = 15;
@@ -41,9 +44,9 @@ pub struct Comparison {
     pub jaccard: f64,
     /// The MinHash estimate of it, from the signatures `scan` would compute.
     pub estimate: f64,
-    /// Share of A's shingles found in B.
+    /// Share of A's (body) shingles found in B.
     pub a_in_b: f64,
-    /// Share of B's shingles found in A.
+    /// Share of B's (body) shingles found in A.
     pub b_in_a: f64,
     /// Shingles in both.
     pub shared_shingles: usize,
@@ -103,7 +106,21 @@ pub fn compare(a: &str, b: &str, config: &ScanConfig) -> Comparison {
     let (mut sa, mut sb) = (Vec::new(), Vec::new());
     shingler.shingles_into(&wa.text, &mut scratch, &mut sa);
     shingler.shingles_into(&wb.text, &mut scratch, &mut sb);
-    let o = overlap(&sa, &sb);
+    let none = crate::boilerplate::Boilerplate::none();
+    let fp = crate::scan::Fingerprinter::new(config, &none);
+    let mut fs = crate::scan::Scratch::default();
+    let body_a = fp.body_shingles(a, &mut fs);
+    let body_b = fp.body_shingles(b, &mut fs);
+    let o = body_overlap(
+        &Sets {
+            all: sa.clone(),
+            body: body_a,
+        },
+        &Sets {
+            all: sb.clone(),
+            body: body_b,
+        },
+    );
     let mut ms = minhash::Scratch::default();
     let (mut ga, mut gb) = (vec![0; hasher.k()], vec![0; hasher.k()]);
     hasher.signature_into(&sa, &mut ms, &mut ga);

@@ -39,6 +39,9 @@ pub struct ScanConfig {
     pub verify: bool,
     /// How site boilerplate is learned and left out.
     pub boilerplate: BoilerplateConfig,
+    /// Also report documents of which at least this share lies in another (kind
+    /// `contained`); `None` looks for near duplicates only.
+    pub containment: Option<f64>,
 }
 
 impl Default for ScanConfig {
@@ -52,6 +55,7 @@ impl Default for ScanConfig {
             lsh: None,
             verify: true,
             boilerplate: BoilerplateConfig::default(),
+            containment: None,
         }
     }
 }
@@ -79,6 +83,13 @@ impl ScanConfig {
                 return Err(Error::Config(format!(
                     "--bands {} × --rows {} must be at least 1 and at most --num-perm {}",
                     p.bands, p.rows, self.num_perm
+                )));
+            }
+        }
+        if let Some(c) = self.containment {
+            if !(c > 0.0 && c <= 1.0) {
+                return Err(Error::Config(format!(
+                    "--containment {c} must be above 0 and at most 1"
                 )));
             }
         }

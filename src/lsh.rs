@@ -77,13 +77,19 @@ fn band_key(values: &[u32], band: usize) -> u64 {
 }
 
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
-/// `k` values each), as `(smaller, larger)` document indices, sorted and unique.
-pub fn candidates(
+/// `k` values each), as `(smaller, larger)` document indices, sorted and unique. Only pairs
+/// that `keep` accepts are emitted (containment mode uses it to skip pairs of very different
+/// sizes before they cost memory).
+pub fn candidates<F>(
     signatures: &[u32],
     k: usize,
     docs: &[u32],
     params: LshParams,
-) -> Vec<(u32, u32)> {
+    keep: F,
+) -> Vec<(u32, u32)>
+where
+    F: Fn(u32, u32) -> bool + Sync,
+{
     assert!(
         params.bands * params.rows <= k,
         "bands × rows exceeds the signature length"
@@ -113,7 +119,9 @@ pub fn candidates(
                 for (i, &(_, a)) in bucket.iter().enumerate() {
                     for &(_, b) in bucket[i + 1..].iter().take(window) {
                         // The table is sorted by (key, doc), so a < b inside a bucket.
-                        pairs.push((a as u64) << 32 | b as u64);
+                        if keep(a, b) {
+                            pairs.push((a as u64) << 32 | b as u64);
+                        }
                     }
                 }
             }
@@ -164,10 +172,13 @@ mod tests {
         ]
         .concat();
         let params = LshParams { bands: 4, rows: 2 };
-        let got = candidates(&sigs, k, &[0, 1, 2, 3], params);
+        let got = candidates(&sigs, k, &[0, 1, 2, 3], params, |_, _| true);
         assert_eq!(got, vec![(0, 1), (0, 2), (1, 2)]);
         // Leaving doc 1 out of the participants removes its pairs.
-        assert_eq!(candidates(&sigs, k, &[0, 2, 3], params), vec![(0, 2)]);
+        assert_eq!(
+            candidates(&sigs, k, &[0, 2, 3], params, |_, _| true),
+            vec![(0, 2)]
+        );
     }
 
     #[test]
@@ -176,7 +187,9 @@ mod tests {
         let n = LARGE_BUCKET as u32 * 3;
         let sigs: Vec<u32> = (0..n).flat_map(|_| [5u32, 5, 5, 5]).collect();
         let docs: Vec<u32> = (0..n).collect();
-        let got = candidates(&sigs, k, &docs, LshParams { bands: 2, rows: 2 });
+        let got = candidates(&sigs, k, &docs, LshParams { bands: 2, rows: 2 }, |_, _| {
+            true
+        });
         assert!(got.len() < (n as usize) * LARGE_BUCKET_WINDOW);
         // Every doc is paired with its successor, so the family is one chain.
         for d in 0..n - 1 {

@@ -36,6 +36,9 @@ pub struct Params {
     pub rows: usize,
     /// Whether every pair was checked with exact Jaccard.
     pub verified: bool,
+    /// The containment threshold, when containment was looked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
 }
 
 /// Counts over the whole run.
@@ -55,6 +58,8 @@ pub struct Summary {
     pub near_clusters: usize,
     /// Documents in clusters, less one per cluster: what a deduplication would drop.
     pub duplicates: usize,
+    /// Members of kind `contained`.
+    pub contained: usize,
 }
 
 /// How a cluster's members relate.
@@ -77,6 +82,9 @@ pub enum MemberKind {
     Exact,
     /// Similar to the representative, or to another member (see `linked_by`).
     Near,
+    /// Mostly contained in the representative (containment mode), though not similar overall:
+    /// a truncated copy, an excerpt.
+    Contained,
 }
 
 /// A direct verified match of a member, shown when the member is not itself close to the
@@ -87,6 +95,9 @@ pub struct Link {
     pub id: String,
     /// Their Jaccard similarity.
     pub jaccard: f64,
+    /// The larger share of either found in the other (containment mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
 }
 
 /// One document of a cluster.
@@ -98,6 +109,9 @@ pub struct Member {
     pub kind: MemberKind,
     /// Jaccard similarity to the representative.
     pub jaccard: f64,
+    /// Share of the member's shingles found in the representative (containment mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containment: Option<f64>,
     /// The direct match that brought it in, when its Jaccard to the representative is below
     /// the threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,17 +173,21 @@ impl Report {
     }
 
     fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "cluster,id,representative,jaccard,kind,linked_by")?;
+        writeln!(
+            out,
+            "cluster,id,representative,jaccard,containment,kind,linked_by"
+        )?;
         for c in &self.clusters {
             for m in &c.members {
                 let kind = serde_json::to_value(m.kind).unwrap_or_default();
                 writeln!(
                     out,
-                    "{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{}",
                     c.id,
                     csv_field(&m.id),
                     csv_field(&c.representative),
                     m.jaccard,
+                    m.containment.map_or(String::new(), |c| c.to_string()),
                     kind.as_str().unwrap_or(""),
                     csv_field(m.linked_by.as_ref().map_or("", |l| l.id.as_str())),
                 )?;
@@ -194,6 +212,13 @@ impl Report {
                 match m.kind {
                     MemberKind::Representative => writeln!(out, "  {}  (representative)", m.id)?,
                     MemberKind::Exact => writeln!(out, "  {}  exact copy", m.id)?,
+                    MemberKind::Contained => writeln!(
+                        out,
+                        "  {}  contained {:.4} (jaccard {:.4})",
+                        m.id,
+                        m.containment.unwrap_or(0.0),
+                        m.jaccard
+                    )?,
                     MemberKind::Near => {
                         write!(out, "  {}  jaccard {:.4}", m.id, m.jaccard)?;
                         if let Some(l) = &m.linked_by {
@@ -237,6 +262,7 @@ mod tests {
                 bands: 42,
                 rows: 3,
                 verified: true,
+                containment: None,
             },
             summary: Summary {
                 documents: 3,
@@ -253,12 +279,14 @@ mod tests {
                         id: "a,1.txt".into(),
                         kind: MemberKind::Representative,
                         jaccard: 1.0,
+                        containment: None,
                         linked_by: None,
                     },
                     Member {
                         id: "b.txt".into(),
                         kind: MemberKind::Near,
                         jaccard: 0.75,
+                        containment: None,
                         linked_by: None,
                     },
                 ],
@@ -277,8 +305,8 @@ mod tests {
         let csv = render(Format::Csv);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "1,\"a,1.txt\",\"a,1.txt\",1,representative,");
-        assert_eq!(lines[2], "1,b.txt,\"a,1.txt\",0.75,near,");
+        assert_eq!(lines[1], "1,\"a,1.txt\",\"a,1.txt\",1,,representative,");
+        assert_eq!(lines[2], "1,b.txt,\"a,1.txt\",0.75,,near,");
     }
 
     #[test]

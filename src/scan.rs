@@ -19,13 +19,15 @@ use crate::config::{ScanConfig, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
 use crate::corpus::{Corpus, Locator, Problem};
 use crate::error::Result;
 use crate::lsh;
+use crate::lsh::LshParams;
 use crate::minhash::{self, MinHasher};
+use crate::normalize::{normalize_into, word_count};
 use crate::progress::Progress;
 use crate::report::{
     self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary,
 };
 use crate::shingle::Shingler;
-use crate::verify;
+use crate::verify::{self, Overlap, Sets};
 
 /// What is kept of every document between the passes.
 #[derive(Clone, Debug)]
@@ -93,6 +95,25 @@ impl<'a> Fingerprinter<'a> {
         }
     }
 
+    /// The shingles of the body lines of `text` (lines of at least [`BODY_LINE_MIN_WORDS`]
+    /// words that are not boilerplate), each line shingled on its own so that no shingle spans
+    /// a left-out line; sorted and unique.
+    pub(crate) fn body_shingles(&self, text: &str, s: &mut Scratch) -> Vec<u64> {
+        let mut body = Vec::new();
+        for raw in text.lines() {
+            normalize_into(raw, &mut s.norm);
+            if word_count(&s.norm) < BODY_LINE_MIN_WORDS || self.boilerplate.contains(&s.norm) {
+                continue;
+            }
+            self.shingler
+                .positional_into(&s.norm, &mut s.words, &mut s.shingles);
+            body.extend_from_slice(&s.shingles);
+        }
+        body.sort_unstable();
+        body.dedup();
+        body
+    }
+
     /// Leaves the canonical text (boilerplate left out) in `s.norm` and its shingle set in
     /// `s.shingles`; returns the exact-duplicate hash of the whole text.
     pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
@@ -113,6 +134,40 @@ enum Outcome {
         warning: Option<Problem>,
     },
     Skip(Problem),
+}
+
+/// In containment mode, lines of at least this many words are a document's body: containment
+/// is measured on the body, so that a page's own headline, byline, links and teaser (short
+/// lines) do not count against a truncated copy.
+pub const BODY_LINE_MIN_WORDS: usize = 20;
+
+/// In containment mode, the smallest size (in shingles) of a contained document relative to
+/// its container that candidate generation is tuned for. Smaller shares would need LSH bands of
+/// one row, which make nearly every pair that shares a shingle a candidate.
+pub const MIN_CONTAINED_SIZE: f64 = 0.3;
+
+/// The Jaccard similarity of a set of `small` elements of which share `c` lies in a set of
+/// `large` elements.
+fn needed_jaccard(c: f64, small: f64, large: f64) -> f64 {
+    let shared = c * small;
+    shared / (small + large - shared).max(f64::MIN_POSITIVE)
+}
+
+/// The estimate below which a pair of true Jaccard `j` falls with probability under 1 in
+/// 10,000 (3.7 standard deviations of a `k`-value estimate, and half a position of rounding).
+fn estimate_floor(j: f64, k: usize) -> f64 {
+    j - 3.7 * (j * (1.0 - j) / k as f64).sqrt() - 0.5 / k as f64
+}
+
+/// Overlap scores implied by an estimated Jaccard similarity and the two set sizes.
+fn estimated_overlap(j: f64, a: u32, b: u32) -> Overlap {
+    let shared = j * (a + b) as f64 / (1.0 + j);
+    Overlap {
+        jaccard: j,
+        a_in_b: (shared / a.max(1) as f64).min(1.0),
+        b_in_a: (shared / b.max(1) as f64).min(1.0),
+        shared: shared.round() as usize,
+    }
 }
 
 /// Runs the whole pipeline over `corpus`.
@@ -248,22 +303,43 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     // LSH candidates, then a cheap filter on the signature estimate.
     let t = Instant::now();
     progress.begin("candidates", None);
-    let candidates = lsh::candidates(&sigs, k, &unique, params);
+    let size = |d: u32| metas[d as usize].shingles;
+    let mut candidates = lsh::candidates(&sigs, k, &unique, params, |_, _| true);
+    let containment_params = config.containment.map(|c| {
+        // A document contained at share c in one at most 1/MIN_CONTAINED_SIZE times its size
+        // has at least this Jaccard similarity with it.
+        let j = needed_jaccard(c, MIN_CONTAINED_SIZE, 1.0);
+        LshParams::for_threshold(j, k)
+    });
+    if let Some(cp) = containment_params {
+        let sized = |a: u32, b: u32| {
+            let (x, y) = (size(a).min(size(b)), size(a).max(size(b)));
+            x as f64 >= MIN_CONTAINED_SIZE * y as f64
+        };
+        candidates.extend(lsh::candidates(&sigs, k, &unique, cp, sized));
+        candidates.sort_unstable();
+        candidates.dedup();
+    }
     stats.candidates = candidates.len();
     let sig = |d: u32| &sigs[d as usize * k..][..k];
-    // A pair at the threshold falls below this floor with probability under 1 in 10,000
-    // (3.7 standard deviations of the estimate); pairs above the threshold even less often.
-    let floor = if config.verify {
-        let t = config.threshold;
-        t - 3.7 * (t * (1.0 - t) / k as f64).sqrt() - 0.5 / k as f64
-    } else {
-        config.threshold
+    let floor = |j: f64| {
+        if config.verify {
+            estimate_floor(j, k)
+        } else {
+            j
+        }
     };
+    let main_floor = floor(config.threshold);
     let promising: Vec<(u32, u32, f64)> = candidates
         .par_iter()
         .filter_map(|&(a, b)| {
             let e = minhash::estimate(sig(a), sig(b));
-            (e >= floor).then_some((a, b, e))
+            let near = e >= main_floor;
+            let contained = config.containment.is_some_and(|c| {
+                let (x, y) = (size(a).min(size(b)) as f64, size(a).max(size(b)) as f64);
+                e >= floor(needed_jaccard(c, x, y))
+            });
+            (near || contained).then_some((a, b, e))
         })
         .collect();
     drop(candidates);
@@ -271,10 +347,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     progress.finish();
     stats.stages.push(("lsh", t.elapsed()));
 
-    // Verification: exact Jaccard on shingle sets read again.
+    // Verification: exact Jaccard and containment on shingle sets read again.
     let t = Instant::now();
     let reread_problems = Mutex::new(Vec::new());
-    let load = |d: u32| -> Option<Vec<u64>> {
+    let load = |d: u32| -> Option<Sets> {
         let meta = &metas[d as usize];
         let mut s = Scratch::default();
         match corpus.load(meta.loc) {
@@ -297,26 +373,48 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                         .push((d, p));
                     return None;
                 }
-                Some(std::mem::take(&mut s.shingles))
+                let all = std::mem::take(&mut s.shingles);
+                let body = if config.containment.is_some() {
+                    fp.body_shingles(&doc.text, &mut s)
+                } else {
+                    Vec::new()
+                };
+                Some(Sets { all, body })
             }
         }
     };
-    let accepted: Vec<(u32, u32, f64)> = if config.verify {
-        progress.begin("verifying", Some(promising.len() as u64));
-        let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
-        let scores = verify::overlaps(&pairs, n, VERIFY_BATCH_DOCS, load);
-        progress.finish();
-        pairs
-            .into_iter()
-            .zip(scores)
-            .filter_map(|((a, b), o)| {
-                o.filter(|o| o.jaccard >= config.threshold)
-                    .map(|o| (a, b, o.jaccard))
-            })
-            .collect()
-    } else {
-        promising
+    let score = |pairs: &[(u32, u32)]| -> Vec<Option<Overlap>> {
+        if config.verify {
+            verify::overlaps(pairs, n, VERIFY_BATCH_DOCS, load, verify::body_overlap)
+        } else {
+            pairs
+                .iter()
+                .map(|&(a, b)| {
+                    Some(estimated_overlap(
+                        minhash::estimate(sig(a), sig(b)),
+                        size(a),
+                        size(b),
+                    ))
+                })
+                .collect()
+        }
     };
+    let accepts = |o: &Overlap| {
+        o.jaccard >= config.threshold
+            || config
+                .containment
+                .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
+    };
+    progress.begin("verifying", Some(promising.len() as u64));
+    let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
+    drop(promising);
+    let scores = score(&pairs);
+    progress.finish();
+    let accepted: Vec<(u32, u32, Overlap)> = pairs
+        .into_iter()
+        .zip(scores)
+        .filter_map(|((a, b), o)| o.filter(accepts).map(|o| (a, b, o)))
+        .collect();
     stats.verified = accepted.len();
     stats.stages.push(("verify", t.elapsed()));
 
@@ -326,15 +424,17 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     for d in 0..n as u32 {
         uf.union(d, content_rep[d as usize]);
     }
-    let mut best: HashMap<u32, (u32, f64)> = HashMap::new();
-    let mut known: HashMap<(u32, u32), f64> = HashMap::with_capacity(accepted.len());
-    for &(a, b, j) in &accepted {
+    // The strongest direct match of every document, to explain chained members.
+    let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
+    let mut best: HashMap<u32, (u32, Overlap)> = HashMap::new();
+    let mut known: HashMap<(u32, u32), Overlap> = HashMap::with_capacity(accepted.len());
+    for &(a, b, o) in &accepted {
         uf.union(a, b);
-        known.insert((a, b), j);
+        known.insert((a, b), o);
         for (x, y) in [(a, b), (b, a)] {
-            let e = best.entry(x).or_insert((y, j));
-            if j > e.1 || (j == e.1 && y < e.0) {
-                *e = (y, j);
+            let e = best.entry(x).or_insert((y, o));
+            if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0) {
+                *e = (y, o);
             }
         }
     }
@@ -344,7 +444,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     drop(uf);
     let reps: Vec<u32> = groups
         .iter()
-        .map(|g| cluster::representative(g, |d| metas[d as usize].shingles, id))
+        .map(|g| cluster::representative(g, size, id))
         .collect();
     // Scores of members against their representative that verification did not give.
     let key = |a: u32, b: u32| (a.min(b), a.max(b));
@@ -360,20 +460,18 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     }
     missing.sort_unstable();
     missing.dedup();
-    let missing_scores: Vec<Option<f64>> = if config.verify {
-        verify::overlaps(&missing, n, VERIFY_BATCH_DOCS, load)
-            .into_iter()
-            .map(|o| o.map(|o| o.jaccard))
-            .collect()
-    } else {
-        missing
-            .iter()
-            .map(|&(a, b)| Some(minhash::estimate(sig(a), sig(b))))
-            .collect()
-    };
+    let missing_scores = score(&missing);
     for (p, s) in missing.iter().zip(missing_scores) {
         // An unreadable pair counts as unrelated; the reread problem is reported.
-        known.insert(*p, s.unwrap_or(0.0));
+        known.insert(
+            *p,
+            s.unwrap_or(Overlap {
+                jaccard: 0.0,
+                a_in_b: 0.0,
+                b_in_a: 0.0,
+                shared: 0,
+            }),
+        );
     }
     let mut clusters = Vec::with_capacity(groups.len());
     let mut summary = Summary {
@@ -382,45 +480,54 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         ignored: corpus.ignored(),
         ..Default::default()
     };
+    let round = |x: Option<f64>| x.map(report::round4);
     for (g, &rep) in groups.iter().zip(&reps) {
         let r = content_rep[rep as usize];
         let mut all_exact = true;
-        let members: Vec<Member> =
-            g.iter()
-                .map(|&m| {
-                    let c = content_rep[m as usize];
-                    if m == rep {
-                        return Member {
-                            id: id(m).to_owned(),
-                            kind: MemberKind::Representative,
-                            jaccard: 1.0,
-                            linked_by: None,
-                        };
-                    }
-                    if c == r {
-                        return Member {
-                            id: id(m).to_owned(),
-                            kind: MemberKind::Exact,
-                            jaccard: 1.0,
-                            linked_by: None,
-                        };
-                    }
-                    all_exact = false;
-                    let j = known.get(&key(c, r)).copied().unwrap_or(0.0);
-                    let linked_by = (j < config.threshold).then(|| best.get(&c)).flatten().map(
-                        |&(other, oj)| Link {
-                            id: id(other).to_owned(),
-                            jaccard: report::round4(oj),
-                        },
-                    );
-                    Member {
-                        id: id(m).to_owned(),
-                        kind: MemberKind::Near,
-                        jaccard: report::round4(j),
-                        linked_by,
-                    }
-                })
-                .collect();
+        let members: Vec<Member> = g
+            .iter()
+            .map(|&m| {
+                let c = content_rep[m as usize];
+                let mut member = Member {
+                    id: id(m).to_owned(),
+                    kind: MemberKind::Exact,
+                    jaccard: 1.0,
+                    containment: config.containment.map(|_| 1.0),
+                    linked_by: None,
+                };
+                if m == rep {
+                    member.kind = MemberKind::Representative;
+                    return member;
+                }
+                if c == r {
+                    return member;
+                }
+                all_exact = false;
+                let o = known[&key(c, r)];
+                // How much of the member is found in the representative.
+                let inside = if c < r { o.a_in_b } else { o.b_in_a };
+                member.jaccard = report::round4(o.jaccard);
+                member.containment = round(config.containment.map(|_| inside));
+                let contained = config.containment.is_some_and(|t| inside >= t);
+                member.kind = if o.jaccard < config.threshold && contained {
+                    MemberKind::Contained
+                } else {
+                    MemberKind::Near
+                };
+                if o.jaccard < config.threshold && !contained {
+                    member.linked_by = best.get(&c).map(|&(other, lo)| Link {
+                        id: id(other).to_owned(),
+                        jaccard: report::round4(lo.jaccard),
+                        containment: round(config.containment.map(|_| lo.a_in_b.max(lo.b_in_a))),
+                    });
+                }
+                member
+            })
+            .collect();
+        summary.contained += members
+            .iter()
+            .filter(|m| m.kind == MemberKind::Contained)
+            .count();
         let kind = if all_exact {
             ClusterKind::Exact
         } else {
@@ -455,6 +562,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
             bands: params.bands,
             rows: params.rows,
             verified: config.verify,
+            containment: config.containment,
         },
         summary,
         clusters,

@@ -53,17 +53,52 @@ pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
     }
 }
 
+/// The shingles of one document as verification needs them.
+#[derive(Clone, Debug, Default)]
+pub struct Sets {
+    /// Every shingle, sorted and unique.
+    pub all: Vec<u64>,
+    /// The shingles of the document's body lines (see [`body_overlap`]), sorted and unique;
+    /// empty when only Jaccard is wanted.
+    pub body: Vec<u64>,
+}
+
+/// Like [`overlap`], but containment counts only the body shingles of the contained side:
+/// `a_in_b` is the share of A's body shingles found among all of B's. A side without body
+/// shingles counts all of its shingles. Page furniture of one page alone (its headline, byline,
+/// links to other stories, a "continue reading" teaser) then does not hide a truncated copy.
+pub fn body_overlap(a: &Sets, b: &Sets) -> Overlap {
+    let mut o = overlap(&a.all, &b.all);
+    let share = |body: &[u64], other: &[u64]| {
+        if body.is_empty() {
+            None
+        } else {
+            Some(intersection_len(body, other) as f64 / body.len() as f64)
+        }
+    };
+    if let Some(x) = share(&a.body, &b.all) {
+        o.a_in_b = x;
+    }
+    if let Some(x) = share(&b.body, &a.all) {
+        o.b_in_a = x;
+    }
+    o
+}
+
 /// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
-/// shingle set, or `None` when it can no longer be read (its pairs then get `None`). At most
-/// `max_docs` shingle sets are held at once.
-pub fn overlaps<L>(
+/// shingle sets, or `None` when it can no longer be read (its pairs then get `None`); `score`
+/// compares two of them. At most `max_docs` documents' sets are held at once.
+pub fn overlaps<S, L, F>(
     pairs: &[(u32, u32)],
     n_docs: usize,
     max_docs: usize,
     load: L,
+    score: F,
 ) -> Vec<Option<Overlap>>
 where
-    L: Fn(u32) -> Option<Vec<u64>> + Sync,
+    S: Send + Sync,
+    L: Fn(u32) -> Option<S> + Sync,
+    F: Fn(&S, &S) -> Overlap + Sync,
 {
     let mut uf = UnionFind::new(n_docs);
     for &(a, b) in pairs {
@@ -81,7 +116,7 @@ where
     let mut flush = |chunk: &mut Vec<u32>, docs: &mut HashSet<u32>| {
         let mut list: Vec<u32> = docs.drain().collect();
         list.sort_unstable();
-        let sets: HashMap<u32, Vec<u64>> = list
+        let sets: HashMap<u32, S> = list
             .par_iter()
             .filter_map(|&d| load(d).map(|s| (d, s)))
             .collect();
@@ -90,7 +125,7 @@ where
             .map(|&i| {
                 let (a, b) = pairs[i as usize];
                 let o = match (sets.get(&a), sets.get(&b)) {
-                    (Some(x), Some(y)) => Some(overlap(x, y)),
+                    (Some(x), Some(y)) => Some(score(x, y)),
                     _ => None,
                 };
                 (i, o)
@@ -138,14 +173,37 @@ mod tests {
     }
 
     #[test]
+    fn body_containment_ignores_page_furniture() {
+        // A: body 1..=8 plus furniture 100, 101; B holds all of A's body.
+        let a = Sets {
+            all: vec![1, 2, 3, 4, 5, 6, 7, 8, 100, 101],
+            body: (1..=8).collect(),
+        };
+        let b = Sets {
+            all: (1..=20).collect(),
+            body: (1..=20).collect(),
+        };
+        let o = body_overlap(&a, &b);
+        assert_eq!(o.a_in_b, 1.0);
+        assert_eq!(o.b_in_a, 8.0 / 20.0);
+        assert_eq!(o.jaccard, overlap(&a.all, &b.all).jaccard);
+        let no_body = Sets {
+            all: a.all.clone(),
+            body: Vec::new(),
+        };
+        assert_eq!(body_overlap(&no_body, &b).a_in_b, 0.8);
+    }
+
+    #[test]
     fn scores_land_at_their_pair_and_memory_is_bounded() {
         // Document d holds the shingles 0..=d; one doc cannot be loaded.
         let pairs: Vec<(u32, u32)> = vec![(0, 9), (3, 4), (1, 2), (5, 6), (7, 8), (2, 3), (8, 10)];
         let loads = AtomicUsize::new(0);
-        let got = overlaps(&pairs, 11, 3, |d| {
+        let load = |d: u32| {
             loads.fetch_add(1, Ordering::Relaxed);
-            (d != 10).then(|| (0..=d as u64).collect())
-        });
+            (d != 10).then(|| (0..=d as u64).collect::<Vec<u64>>())
+        };
+        let got = overlaps(&pairs, 11, 3, load, |a, b| overlap(a, b));
         for (&(a, b), o) in pairs.iter().zip(&got) {
             if b == 10 {
                 assert!(o.is_none());

@@ -361,7 +361,7 @@ fn every_format_renders() {
         .sum();
 
     let csv = stdout(&neardup(&["scan", s, "--format", "csv"]));
-    assert!(csv.starts_with("cluster,id,representative,jaccard,kind,linked_by\n"));
+    assert!(csv.starts_with("cluster,id,representative,jaccard,containment,kind,linked_by\n"));
     assert_eq!(csv.lines().count(), members + 1);
 
     let jsonl = stdout(&neardup(&["scan", s, "--format", "jsonl"]));
@@ -533,4 +533,59 @@ fn compare_shows_containment_and_passages() {
         dir.path().join("full.txt").to_str().unwrap(),
     ]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn containment_finds_truncated_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        docs: 1500,
+        seed: 12,
+        sites: 8,
+        truncated: true,
+        ..SynthConfig::default()
+    };
+    generate(&config, dir.path()).unwrap();
+    let docs = dir.path().join("docs");
+    let truth = neardup::eval::read_truth(&dir.path().join("truth.jsonl")).unwrap();
+    let score = |args: &[&str]| {
+        let out = neardup(
+            &[
+                &["scan", docs.to_str().unwrap(), "--format", "json"][..],
+                args,
+            ]
+            .concat(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let result = dir.path().join("result.json");
+        std::fs::write(&result, &out.stdout).unwrap();
+        (
+            neardup::eval::score(&truth, &neardup::eval::read_clusters(&result).unwrap(), &[])
+                .unwrap(),
+            json(&out),
+        )
+    };
+    let (plain, _) = score(&[]);
+    let (with, v) = score(&["--containment"]);
+    let truncated = |s: &neardup::eval::Scores| {
+        let k = &s.by_kind["truncated"];
+        k.found as f64 / k.documents as f64
+    };
+    assert!(with.by_kind["truncated"].documents > 50);
+    assert!(truncated(&with) >= 0.97, "{:?}", with.by_kind["truncated"]);
+    assert!(truncated(&plain) < truncated(&with));
+    assert!(with.precision >= 0.995, "{}", with.precision);
+    assert_eq!(v["params"]["containment"], 0.9);
+    let contained: Vec<&serde_json::Value> = v["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["members"].as_array().unwrap())
+        .filter(|m| m["kind"] == "contained")
+        .collect();
+    assert!(!contained.is_empty());
+    for m in contained {
+        assert!(m["containment"].as_f64().unwrap() >= 0.9);
+        assert!(m["jaccard"].as_f64().unwrap() < 0.45);
+    }
 }

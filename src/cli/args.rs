@@ -230,6 +230,10 @@ pub struct ScanArgs {
     pub no_verify: bool,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Also report documents mostly contained in another (truncated copies, excerpts): at
+    /// least this share of their shingles (default 0.9) is found in the other.
+    #[arg(long, num_args = 0..=1, default_missing_value = "0.9", value_name = "T")]
+    pub containment: Option<f64>,
     /// Keep site boilerplate (lines repeated across many documents) in the fingerprints.
     #[arg(long)]
     pub keep_boilerplate: bool,
@@ -261,6 +265,7 @@ impl ScanArgs {
                 _ => None,
             },
             verify: !self.no_verify,
+            containment: self.containment,
             boilerplate: BoilerplateConfig {
                 enabled: !self.keep_boilerplate,
                 share: self.boilerplate_share,

@@ -226,8 +226,16 @@ fn compare(args: CompareArgs) -> anyhow::Result<i32> {
                 "jaccard   {:.4} (MinHash estimate {:.4})",
                 c.jaccard, c.estimate
             )?;
-            writeln!(out, "a_in_b    {:.4} of A's shingles are in B", c.a_in_b)?;
-            writeln!(out, "b_in_a    {:.4} of B's shingles are in A", c.b_in_a)?;
+            writeln!(
+                out,
+                "a_in_b    {:.4} of A's body shingles are in B",
+                c.a_in_b
+            )?;
+            writeln!(
+                out,
+                "b_in_a    {:.4} of B's body shingles are in A",
+                c.b_in_a
+            )?;
             writeln!(
                 out,
                 "shared    {} shingles, {} passages",
