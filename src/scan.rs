@@ -428,8 +428,23 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
     let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
     let mut best: HashMap<u32, (u32, Overlap)> = HashMap::new();
     let mut known: HashMap<(u32, u32), Overlap> = HashMap::with_capacity(accepted.len());
+    // A document contained in others joins the cluster of its best container only, so that a
+    // short excerpt found in two different stories does not chain them together.
+    let mut container: HashMap<u32, (u32, f64)> = HashMap::new();
     for &(a, b, o) in &accepted {
-        uf.union(a, b);
+        if o.jaccard >= config.threshold {
+            uf.union(a, b);
+        } else {
+            let (small, large, share) = if o.a_in_b >= o.b_in_a {
+                (a, b, o.a_in_b)
+            } else {
+                (b, a, o.b_in_a)
+            };
+            let e = container.entry(small).or_insert((large, share));
+            if share > e.1 || (share == e.1 && large < e.0) {
+                *e = (large, share);
+            }
+        }
         known.insert((a, b), o);
         for (x, y) in [(a, b), (b, a)] {
             let e = best.entry(x).or_insert((y, o));
@@ -439,6 +454,10 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         }
     }
     drop(accepted);
+    for (&small, &(large, _)) in &container {
+        uf.union(small, large);
+    }
+    drop(container);
     let id = |d: u32| metas[d as usize].id.as_str();
     let groups = cluster::groups(&mut uf, n, id);
     drop(uf);

@@ -520,7 +520,8 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                 ]
             };
             let copy_kind = *rng.pick(kinds);
-            let other_site = *rng.pick(&light);
+            // Copies under another site may land on a heavy template too.
+            let other_site = rng.below(sites.len());
             let text = match copy_kind {
                 "exact" => text.clone(),
                 "syndicated" => {
