@@ -24,6 +24,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod headline;
 pub mod lines;
 pub mod lsh;
 pub mod minhash;

@@ -589,3 +589,59 @@ fn containment_finds_truncated_copies() {
         assert!(m["jaccard"].as_f64().unwrap() < 0.45);
     }
 }
+
+#[test]
+fn headlines_group_same_and_reworded_headlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let page = |title: &str, body: &str| {
+        format!("<html><head><title>{title} | The Daily Site</title></head><body><p>{body}</p></body></html>")
+    };
+    std::fs::write(
+        p.join("a.html"),
+        page(
+            "Council Approves New Budget for Schools and Parks",
+            "First version of the story.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("b.html"),
+        page(
+            "Council approves new budget for schools and parks",
+            "An updated story with new facts.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(p.join("c.txt"), "Council Approves Budget for Schools and Parks After Debate\n\nA rewrite of the same story.\n").unwrap();
+    std::fs::write(
+        p.join("d.txt"),
+        "Storm Closes Harbor for Second Day\n\nUnrelated story.\n",
+    )
+    .unwrap();
+    let out = neardup(&["headlines", p.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["documents"], 4);
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{v}");
+    let ids: Vec<&str> = groups[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a.html", "b.html", "c.txt"]);
+    assert_eq!(
+        groups[0]["headline"], "Council Approves New Budget for Schools and Parks",
+        "site name dropped from the title"
+    );
+    let sims: Vec<f64> = groups[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["similarity"].as_f64().unwrap())
+        .collect();
+    assert_eq!(sims[..2], [1.0, 1.0]);
+    assert!(sims[2] >= 0.6 && sims[2] < 1.0);
+}

@@ -29,6 +29,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Repeated lines: inside each document (`within`) and across documents (`across`).
     Lines(LinesArgs),
+    /// Documents under the same or nearly the same headline.
+    Headlines(HeadlinesArgs),
     /// Score a `scan --format json` result against ground truth (pair precision, recall, F1,
     /// adjusted Rand index).
     Eval(EvalArgs),
@@ -103,6 +105,25 @@ pub struct LinesArgs {
     /// Ids listed per shared line (the smallest).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_ids: usize,
+    /// Report format: text or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// No progress bars and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `neardup headlines`.
+#[derive(Debug, Args)]
+pub struct HeadlinesArgs {
+    /// Folders (walked recursively), files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Dice similarity of headline words from which two headlines are nearly the same.
+    #[arg(long, default_value_t = neardup::headline::DEFAULT_SIMILARITY, value_name = "F")]
+    pub threshold: f64,
     /// Report format: text or json.
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
     pub format: EvalFormat,

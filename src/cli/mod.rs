@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use args::{Cli, Command, CompareArgs, EvalArgs, EvalFormat, LinesArgs, ScanArgs};
+use args::{Cli, Command, CompareArgs, EvalArgs, EvalFormat, HeadlinesArgs, LinesArgs, ScanArgs};
 use neardup::corpus::Corpus;
 
 /// Exit codes, as DESIGN.md fixes them.
@@ -43,6 +43,7 @@ pub fn run() -> i32 {
         Command::Eval(args) => eval(args),
         Command::Compare(args) => compare(args),
         Command::Lines(args) => lines(args),
+        Command::Headlines(args) => headlines(args),
     };
     match result {
         Ok(code) => code,
@@ -201,6 +202,56 @@ fn lines(args: LinesArgs) -> anyhow::Result<i32> {
         );
     }
     Ok(if skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SKIPPED
+    })
+}
+
+fn headlines(args: HeadlinesArgs) -> anyhow::Result<i32> {
+    if !(args.threshold > 0.0 && args.threshold <= 1.0) {
+        anyhow::bail!(
+            "invalid option: --threshold {} must be above 0 and at most 1",
+            args.threshold
+        );
+    }
+    let corpus = Corpus::open(&args.paths, args.input.to_options())?;
+    let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
+    let h = neardup::headline::headlines(&corpus, args.threshold, &bars);
+    drop(bars);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.format {
+        EvalFormat::Json => {
+            let v = serde_json::json!({ "documents": h.documents, "groups": h.groups });
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        EvalFormat::Text => {
+            for g in &h.groups {
+                writeln!(out, "{} documents: {}", g.members.len(), g.headline)?;
+                for m in &g.members {
+                    writeln!(out, "  {}  {:.2}  {}", m.id, m.similarity, m.headline)?;
+                }
+                writeln!(out)?;
+            }
+            writeln!(out, "{} groups", h.groups.len())?;
+        }
+    }
+    out.flush().context("writing the report")?;
+    let mut err = io::stderr().lock();
+    for p in &h.skipped {
+        let _ = writeln!(err, "neardup: skipped {p}");
+    }
+    if !args.quiet {
+        let _ = writeln!(
+            err,
+            "neardup: {} documents read, {} skipped, {} without a headline",
+            h.documents,
+            h.skipped.len(),
+            h.without_headline
+        );
+    }
+    Ok(if h.skipped.is_empty() {
         EXIT_OK
     } else {
         EXIT_SKIPPED
