@@ -3,9 +3,13 @@
 //!
 //! A document's headline is its HTML `<title>` (the longest part when the title is cut by
 //! ` | ` or ` - `, which usually drops the site name) or first `<h1>`, its JSONL title field,
-//! or else its first line that is not site boilerplate (learned as `scan` learns it).
-//! Headlines are compared after normalization as sets of words: equal, or near (Dice
-//! coefficient at least the threshold, both of [`MIN_NEAR_WORDS`] words or more). Candidates come
+//! or else its first line that is not site boilerplate (learned as `scan` learns it) and looks
+//! like a headline: at least [`MIN_HEADLINE_WORDS`] words, and not a menu (two or more `|`).
+//! Headlines are compared after normalization: equal, or near: the Dice coefficient of their
+//! sets of distinctive words is at least the threshold, both having [`MIN_NEAR_WORDS`] such
+//! words or more. Distinctive words are those in at most 1 % of the headlines (and at most
+//! [`STOP_MIN_HEADLINES`] of them): "to", "the", "of" would otherwise link unrelated
+//! headlines, and, in a large corpus, make nearly every pair a candidate. Candidates come
 //! from MinHash and LSH over the word sets, so a corpus of millions is never compared pair by
 //! pair; only the headlines (a few dozen bytes each) are held in memory.
 
@@ -20,15 +24,23 @@ use crate::cluster::{self, UnionFind};
 use crate::corpus::{Corpus, Document, Problem};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
-use crate::normalize::{normalize_into, word_count};
+use crate::normalize::normalize_into;
 use crate::progress::Progress;
 
 /// Default Dice coefficient of word sets from which two headlines are near the same.
 pub const DEFAULT_SIMILARITY: f64 = 0.6;
 /// Fewest words both headlines need for a near match (equal headlines need one).
 pub const MIN_NEAR_WORDS: usize = 3;
+/// Fewest words of a line taken as a headline when the document names none.
+pub const MIN_HEADLINE_WORDS: usize = 3;
+
+/// A word in more headlines than this (and than 1 % of them) is not distinctive.
+pub const STOP_MIN_HEADLINES: usize = 50;
+/// Share of headlines above which a word is not distinctive.
+const STOP_SHARE: f64 = 0.01;
+
 /// Signature length for headlines: they have few words, so few values suffice.
-const HEADLINE_PERM: usize = 64;
+const HEADLINE_PERM: usize = 128;
 
 /// One document in a group.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -37,7 +49,7 @@ pub struct Member {
     pub id: String,
     /// Its headline as written.
     pub headline: String,
-    /// Dice similarity of its headline's words to the group's headline.
+    /// Dice similarity of its headline's distinctive words to the group headline's.
     pub similarity: f64,
 }
 
@@ -81,7 +93,11 @@ pub fn headline_of(doc: &Document, boilerplate: &Boilerplate) -> Option<String> 
     }
     doc.text.lines().find_map(|raw| {
         normalize_into(raw, &mut buf);
-        (!buf.is_empty() && !boilerplate.contains(&buf)).then(|| raw.trim().to_owned())
+        let menu = raw.matches('|').count() >= 2;
+        let headline = crate::normalize::word_count(&buf) >= MIN_HEADLINE_WORDS
+            && !menu
+            && !boilerplate.contains(&buf);
+        headline.then(|| raw.trim().to_owned())
     })
 }
 
@@ -157,35 +173,49 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
             }
         }
     }
-    // Near headlines: MinHash over word sets, LSH, then the exact Dice.
+    // Distinctive words: counted over distinct headlines.
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for &i in &unique {
+        for w in words(&rows[i as usize].2) {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let stop_above = STOP_MIN_HEADLINES.max((STOP_SHARE * unique.len() as f64) as usize);
+    let sets: Vec<BTreeSet<&str>> = rows
+        .iter()
+        .map(|r| {
+            words(&r.2)
+                .into_iter()
+                .filter(|w| df.get(w).is_none_or(|&c| c <= stop_above))
+                .collect()
+        })
+        .collect();
+    // Near headlines: MinHash over distinctive word sets, LSH, then the exact Dice.
     let hasher = MinHasher::new(HEADLINE_PERM, 1);
-    let sigs: Vec<u32> = rows
+    let sigs: Vec<u32> = sets
         .par_iter()
-        .flat_map_iter(|r| {
-            let mut set: Vec<u64> =
-                r.2.split(' ')
-                    .map(|w| xxh3_64_with_seed(w.as_bytes(), 1))
-                    .collect();
-            set.sort_unstable();
-            set.dedup();
+        .flat_map_iter(|set| {
+            let mut hashes: Vec<u64> = set
+                .iter()
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), 1))
+                .collect();
+            hashes.sort_unstable();
             let mut sig = vec![0u32; HEADLINE_PERM];
-            hasher.signature_into(&set, &mut minhash::Scratch::default(), &mut sig);
+            hasher.signature_into(&hashes, &mut minhash::Scratch::default(), &mut sig);
             sig
         })
         .collect();
     let near: Vec<u32> = unique
         .iter()
         .copied()
-        .filter(|&i| word_count(&rows[i as usize].2) >= MIN_NEAR_WORDS)
+        .filter(|&i| sets[i as usize].len() >= MIN_NEAR_WORDS)
         .collect();
     // Dice d on sets is Jaccard d / (2 - d).
     let params = LshParams::for_threshold(similarity / (2.0 - similarity), HEADLINE_PERM);
     let pairs = lsh::candidates(&sigs, HEADLINE_PERM, &near, params, |_, _| true);
     let linked: Vec<(u32, u32)> = pairs
         .into_par_iter()
-        .filter(|&(a, b)| {
-            dice(&words(&rows[a as usize].2), &words(&rows[b as usize].2)) >= similarity
-        })
+        .filter(|&(a, b)| dice(&sets[a as usize], &sets[b as usize]) >= similarity)
         .collect();
     for (a, b) in linked {
         uf.union(a, b);
@@ -207,7 +237,7 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
                 })
                 .copied()
                 .expect("groups have members");
-            let top_words = words(&rows[top as usize].2);
+            let top_words = &sets[top as usize];
             Group {
                 headline: rows[top as usize].1.clone(),
                 members: members
@@ -220,7 +250,7 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
                             similarity: crate::report::round4(if r.2 == rows[top as usize].2 {
                                 1.0
                             } else {
-                                dice(&top_words, &words(&r.2))
+                                dice(top_words, &sets[m as usize])
                             }),
                         }
                     })
