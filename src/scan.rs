@@ -170,337 +170,328 @@ fn estimated_overlap(j: f64, a: u32, b: u32) -> Overlap {
     }
 }
 
-/// Runs the whole pipeline over `corpus`.
+/// The pipeline's result before any report: documents, clusters and the verified scores.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Every document read, in id order.
+    pub metas: Vec<DocMeta>,
+    /// For each document, the first document (by id) with the same canonical text.
+    pub content_rep: Vec<u32>,
+    /// Groups of two or more documents (union-find components), members by id.
+    pub groups: Vec<Vec<u32>>,
+    /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index.
+    pub known: HashMap<(u32, u32), Overlap>,
+    /// The strongest direct match of each document.
+    pub best: HashMap<u32, (u32, Overlap)>,
+    sigs: Vec<u32>,
+    boilerplate: Boilerplate,
+    /// Timings and counts.
+    pub stats: Stats,
+    /// Inputs that were skipped, in input order.
+    pub skipped: Vec<Problem>,
+    /// Inputs read with a problem.
+    pub warnings: Vec<Problem>,
+    reread_problems: Mutex<Vec<(u32, Problem)>>,
+}
+
+impl Analysis {
+    /// Runs the pipeline over `corpus` up to the clusters.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when `config` does not validate. Problems with single inputs
+    /// are not errors: they are in [`Analysis::skipped`] and [`Analysis::warnings`].
+    pub fn run(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Result<Analysis> {
+        config.validate()?;
+        let k = config.num_perm;
+        let params = config.lsh_params();
+        let hasher = MinHasher::new(k, config.seed);
+        let mut stats = Stats::default();
+        let mut skipped = Vec::new();
+        let mut warnings = Vec::new();
+
+        let t = Instant::now();
+        progress.begin("boilerplate", None);
+        let boilerplate = Boilerplate::learn(corpus, &config.boilerplate);
+        progress.finish();
+        stats.stages.push(("boilerplate", t.elapsed()));
+        let fp = Fingerprinter::new(config, &boilerplate);
+
+        // Pass 1: fingerprint every document.
+        let t = Instant::now();
+        let has_jsonl = corpus
+            .files()
+            .iter()
+            .any(|f| f.format == crate::corpus::Format::Jsonl);
+        progress.begin(
+            "fingerprinting",
+            (!has_jsonl).then_some(corpus.files().len() as u64),
+        );
+        let mut metas: Vec<DocMeta> = Vec::new();
+        let mut sigs: Vec<u32> = Vec::new();
+        let mut seen_ids: HashSet<u128> = HashSet::new();
+        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+            let count = batch.len() as u64;
+            let outcomes: Vec<Outcome> = batch
+                .into_par_iter()
+                .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
+                    Err(p) => Outcome::Skip(p),
+                    Ok((loc, doc, warning)) => {
+                        let content = fp.shingles(&doc.text, s);
+                        if s.shingles.is_empty() {
+                            return Outcome::Skip(Problem {
+                                input: corpus.describe(loc),
+                                cause: "empty document (no words)".into(),
+                            });
+                        }
+                        let mut sig = vec![0u32; k];
+                        hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
+                        Outcome::Doc {
+                            meta: DocMeta {
+                                id: doc.id,
+                                loc,
+                                shingles: s.shingles.len() as u32,
+                                content,
+                            },
+                            sig,
+                            bytes: doc.text.len() as u64,
+                            warning,
+                        }
+                    }
+                })
+                .collect();
+            for o in outcomes {
+                match o {
+                    Outcome::Skip(p) => skipped.push(p),
+                    Outcome::Doc {
+                        meta,
+                        sig,
+                        bytes,
+                        warning,
+                    } => {
+                        warnings.extend(warning);
+                        if !seen_ids.insert(xxh3_128(meta.id.as_bytes())) {
+                            skipped.push(Problem {
+                                input: corpus.describe(meta.loc),
+                                cause: format!(
+                                    "document id {:?} already used by an earlier input",
+                                    meta.id
+                                ),
+                            });
+                            continue;
+                        }
+                        stats.bytes += bytes;
+                        metas.push(meta);
+                        sigs.extend_from_slice(&sig);
+                    }
+                }
+            }
+            progress.advance(count);
+        });
+        drop(seen_ids);
+        progress.finish();
+        // From here on, documents are numbered in id order, so every tie broken by number is
+        // broken by id, and the result does not depend on input order.
+        let mut order: Vec<u32> = (0..metas.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| metas[a as usize].id.cmp(&metas[b as usize].id));
+        let sigs: Vec<u32> = order
+            .iter()
+            .flat_map(|&d| sigs[d as usize * k..][..k].iter().copied())
+            .collect();
+        let mut slots: Vec<Option<DocMeta>> = metas.into_iter().map(Some).collect();
+        let metas: Vec<DocMeta> = order
+            .iter()
+            .map(|&d| slots[d as usize].take().expect("each document once"))
+            .collect();
+        drop(slots);
+        drop(order);
+        stats.stages.push(("fingerprint", t.elapsed()));
+        let n = metas.len();
+
+        // Exact duplicates: one representative per distinct canonical text takes part in LSH.
+        let t = Instant::now();
+        let mut by_content: Vec<u32> = (0..n as u32).collect();
+        by_content.par_sort_unstable_by_key(|&d| (metas[d as usize].content, d));
+        let mut content_rep: Vec<u32> = (0..n as u32).collect();
+        for group in
+            by_content.chunk_by(|&a, &b| metas[a as usize].content == metas[b as usize].content)
+        {
+            for &d in group {
+                content_rep[d as usize] = group[0];
+            }
+        }
+        drop(by_content);
+        let unique: Vec<u32> = (0..n as u32)
+            .filter(|&d| content_rep[d as usize] == d)
+            .collect();
+        stats.stages.push(("exact", t.elapsed()));
+
+        // LSH candidates, then a cheap filter on the signature estimate.
+        let t = Instant::now();
+        progress.begin("candidates", None);
+        let size = |d: u32| metas[d as usize].shingles;
+        let mut candidates = lsh::candidates(&sigs, k, &unique, params, |_, _| true);
+        let containment_params = config.containment.map(|c| {
+            // A document contained at share c in one at most 1/MIN_CONTAINED_SIZE times its size
+            // has at least this Jaccard similarity with it.
+            let j = needed_jaccard(c, MIN_CONTAINED_SIZE, 1.0);
+            LshParams::for_threshold(j, k)
+        });
+        if let Some(cp) = containment_params {
+            let sized = |a: u32, b: u32| {
+                let (x, y) = (size(a).min(size(b)), size(a).max(size(b)));
+                x as f64 >= MIN_CONTAINED_SIZE * y as f64
+            };
+            candidates.extend(lsh::candidates(&sigs, k, &unique, cp, sized));
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
+        stats.candidates = candidates.len();
+        let sig = |d: u32| &sigs[d as usize * k..][..k];
+        let floor = |j: f64| {
+            if config.verify {
+                estimate_floor(j, k)
+            } else {
+                j
+            }
+        };
+        let main_floor = floor(config.threshold);
+        let promising: Vec<(u32, u32, f64)> = candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let e = minhash::estimate(sig(a), sig(b));
+                let near = e >= main_floor;
+                let contained = config.containment.is_some_and(|c| {
+                    let (x, y) = (size(a).min(size(b)) as f64, size(a).max(size(b)) as f64);
+                    e >= floor(needed_jaccard(c, x, y))
+                });
+                (near || contained).then_some((a, b, e))
+            })
+            .collect();
+        drop(candidates);
+        stats.checked = promising.len();
+        progress.finish();
+        stats.stages.push(("lsh", t.elapsed()));
+
+        // Verification: exact Jaccard and containment on shingle sets read again.
+        let t = Instant::now();
+        let mut analysis = Analysis {
+            metas,
+            content_rep,
+            groups: Vec::new(),
+            known: HashMap::new(),
+            best: HashMap::new(),
+            sigs,
+            boilerplate,
+            stats: Stats::default(),
+            skipped,
+            warnings,
+            reread_problems: Mutex::new(Vec::new()),
+        };
+        let (metas, content_rep) = (&analysis.metas, &analysis.content_rep);
+        let accepts = |o: &Overlap| {
+            o.jaccard >= config.threshold
+                || config
+                    .containment
+                    .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
+        };
+        progress.begin("verifying", Some(promising.len() as u64));
+        let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
+        drop(promising);
+        let scores = analysis.overlaps(corpus, config, &pairs);
+        progress.finish();
+        let accepted: Vec<(u32, u32, Overlap)> = pairs
+            .into_iter()
+            .zip(scores)
+            .filter_map(|((a, b), o)| o.filter(accepts).map(|o| (a, b, o)))
+            .collect();
+        stats.verified = accepted.len();
+        stats.stages.push(("verify", t.elapsed()));
+
+        // Clusters.
+        let t = Instant::now();
+        let mut uf = UnionFind::new(n);
+        for d in 0..n as u32 {
+            uf.union(d, content_rep[d as usize]);
+        }
+        // The strongest direct match of every document, to explain chained members.
+        let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
+        let mut best: HashMap<u32, (u32, Overlap)> = HashMap::new();
+        let mut known: HashMap<(u32, u32), Overlap> = HashMap::with_capacity(accepted.len());
+        // A document contained in others joins the cluster of its best container only, so that a
+        // short excerpt found in two different stories does not chain them together.
+        let mut container: HashMap<u32, (u32, f64)> = HashMap::new();
+        for &(a, b, o) in &accepted {
+            if o.jaccard >= config.threshold {
+                uf.union(a, b);
+            } else {
+                let (small, large, share) = if o.a_in_b >= o.b_in_a {
+                    (a, b, o.a_in_b)
+                } else {
+                    (b, a, o.b_in_a)
+                };
+                let e = container.entry(small).or_insert((large, share));
+                if share > e.1 || (share == e.1 && large < e.0) {
+                    *e = (large, share);
+                }
+            }
+            known.insert((a, b), o);
+            for (x, y) in [(a, b), (b, a)] {
+                let e = best.entry(x).or_insert((y, o));
+                if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0) {
+                    *e = (y, o);
+                }
+            }
+        }
+        drop(accepted);
+        for (&small, &(large, _)) in &container {
+            uf.union(small, large);
+        }
+        drop(container);
+        let id = |d: u32| metas[d as usize].id.as_str();
+        let groups = cluster::groups(&mut uf, n, id);
+        drop(uf);
+        stats.stages.push(("cluster", t.elapsed()));
+        analysis.groups = groups;
+        analysis.known = known;
+        analysis.best = best;
+        analysis.stats = stats;
+        Ok(analysis)
+    }
+}
+
+/// Runs the whole pipeline over `corpus` and builds the report.
 ///
 /// # Errors
 /// [`crate::Error::Config`] when `config` does not validate. Problems with single inputs are
 /// not errors: they are in [`ScanOutput::skipped`] and [`ScanOutput::warnings`].
 pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Result<ScanOutput> {
-    config.validate()?;
-    let k = config.num_perm;
-    let params = config.lsh_params();
-    let hasher = MinHasher::new(k, config.seed);
-    let mut stats = Stats::default();
-    let mut skipped = Vec::new();
-    let mut warnings = Vec::new();
-
+    let mut analysis = Analysis::run(corpus, config, progress)?;
     let t = Instant::now();
-    progress.begin("boilerplate", None);
-    let boilerplate = Boilerplate::learn(corpus, &config.boilerplate);
-    progress.finish();
-    stats.stages.push(("boilerplate", t.elapsed()));
-    let fp = Fingerprinter::new(config, &boilerplate);
-
-    // Pass 1: fingerprint every document.
-    let t = Instant::now();
-    let has_jsonl = corpus
-        .files()
-        .iter()
-        .any(|f| f.format == crate::corpus::Format::Jsonl);
-    progress.begin(
-        "fingerprinting",
-        (!has_jsonl).then_some(corpus.files().len() as u64),
-    );
-    let mut metas: Vec<DocMeta> = Vec::new();
-    let mut sigs: Vec<u32> = Vec::new();
-    let mut seen_ids: HashSet<u128> = HashSet::new();
-    corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
-        let count = batch.len() as u64;
-        let outcomes: Vec<Outcome> = batch
-            .into_par_iter()
-            .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
-                Err(p) => Outcome::Skip(p),
-                Ok((loc, doc, warning)) => {
-                    let content = fp.shingles(&doc.text, s);
-                    if s.shingles.is_empty() {
-                        return Outcome::Skip(Problem {
-                            input: corpus.describe(loc),
-                            cause: "empty document (no words)".into(),
-                        });
-                    }
-                    let mut sig = vec![0u32; k];
-                    hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
-                    Outcome::Doc {
-                        meta: DocMeta {
-                            id: doc.id,
-                            loc,
-                            shingles: s.shingles.len() as u32,
-                            content,
-                        },
-                        sig,
-                        bytes: doc.text.len() as u64,
-                        warning,
-                    }
-                }
-            })
-            .collect();
-        for o in outcomes {
-            match o {
-                Outcome::Skip(p) => skipped.push(p),
-                Outcome::Doc {
-                    meta,
-                    sig,
-                    bytes,
-                    warning,
-                } => {
-                    warnings.extend(warning);
-                    if !seen_ids.insert(xxh3_128(meta.id.as_bytes())) {
-                        skipped.push(Problem {
-                            input: corpus.describe(meta.loc),
-                            cause: format!(
-                                "document id {:?} already used by an earlier input",
-                                meta.id
-                            ),
-                        });
-                        continue;
-                    }
-                    stats.bytes += bytes;
-                    metas.push(meta);
-                    sigs.extend_from_slice(&sig);
-                }
-            }
-        }
-        progress.advance(count);
-    });
-    drop(seen_ids);
-    progress.finish();
-    // From here on, documents are numbered in id order, so every tie broken by number is
-    // broken by id, and the result does not depend on input order.
-    let mut order: Vec<u32> = (0..metas.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| metas[a as usize].id.cmp(&metas[b as usize].id));
-    let sigs: Vec<u32> = order
-        .iter()
-        .flat_map(|&d| sigs[d as usize * k..][..k].iter().copied())
-        .collect();
-    let mut slots: Vec<Option<DocMeta>> = metas.into_iter().map(Some).collect();
-    let metas: Vec<DocMeta> = order
-        .iter()
-        .map(|&d| slots[d as usize].take().expect("each document once"))
-        .collect();
-    drop(slots);
-    drop(order);
-    stats.stages.push(("fingerprint", t.elapsed()));
-    let n = metas.len();
-
-    // Exact duplicates: one representative per distinct canonical text takes part in LSH.
-    let t = Instant::now();
-    let mut by_content: Vec<u32> = (0..n as u32).collect();
-    by_content.par_sort_unstable_by_key(|&d| (metas[d as usize].content, d));
-    let mut content_rep: Vec<u32> = (0..n as u32).collect();
-    for group in
-        by_content.chunk_by(|&a, &b| metas[a as usize].content == metas[b as usize].content)
-    {
-        for &d in group {
-            content_rep[d as usize] = group[0];
-        }
-    }
-    drop(by_content);
-    let unique: Vec<u32> = (0..n as u32)
-        .filter(|&d| content_rep[d as usize] == d)
-        .collect();
-    stats.stages.push(("exact", t.elapsed()));
-
-    // LSH candidates, then a cheap filter on the signature estimate.
-    let t = Instant::now();
-    progress.begin("candidates", None);
-    let size = |d: u32| metas[d as usize].shingles;
-    let mut candidates = lsh::candidates(&sigs, k, &unique, params, |_, _| true);
-    let containment_params = config.containment.map(|c| {
-        // A document contained at share c in one at most 1/MIN_CONTAINED_SIZE times its size
-        // has at least this Jaccard similarity with it.
-        let j = needed_jaccard(c, MIN_CONTAINED_SIZE, 1.0);
-        LshParams::for_threshold(j, k)
-    });
-    if let Some(cp) = containment_params {
-        let sized = |a: u32, b: u32| {
-            let (x, y) = (size(a).min(size(b)), size(a).max(size(b)));
-            x as f64 >= MIN_CONTAINED_SIZE * y as f64
-        };
-        candidates.extend(lsh::candidates(&sigs, k, &unique, cp, sized));
-        candidates.sort_unstable();
-        candidates.dedup();
-    }
-    stats.candidates = candidates.len();
-    let sig = |d: u32| &sigs[d as usize * k..][..k];
-    let floor = |j: f64| {
-        if config.verify {
-            estimate_floor(j, k)
-        } else {
-            j
-        }
-    };
-    let main_floor = floor(config.threshold);
-    let promising: Vec<(u32, u32, f64)> = candidates
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let e = minhash::estimate(sig(a), sig(b));
-            let near = e >= main_floor;
-            let contained = config.containment.is_some_and(|c| {
-                let (x, y) = (size(a).min(size(b)) as f64, size(a).max(size(b)) as f64);
-                e >= floor(needed_jaccard(c, x, y))
-            });
-            (near || contained).then_some((a, b, e))
-        })
-        .collect();
-    drop(candidates);
-    stats.checked = promising.len();
-    progress.finish();
-    stats.stages.push(("lsh", t.elapsed()));
-
-    // Verification: exact Jaccard and containment on shingle sets read again.
-    let t = Instant::now();
-    let reread_problems = Mutex::new(Vec::new());
-    let load = |d: u32| -> Option<Sets> {
-        let meta = &metas[d as usize];
-        let mut s = Scratch::default();
-        match corpus.load(meta.loc) {
-            Err(p) => {
-                reread_problems
-                    .lock()
-                    .expect("no panics while held")
-                    .push((d, p));
-                None
-            }
-            Ok((_, doc, _)) => {
-                if fp.shingles(&doc.text, &mut s) != meta.content {
-                    let p = Problem {
-                        input: corpus.describe(meta.loc),
-                        cause: "changed during the run; its pairs were not verified".into(),
-                    };
-                    reread_problems
-                        .lock()
-                        .expect("no panics while held")
-                        .push((d, p));
-                    return None;
-                }
-                let all = std::mem::take(&mut s.shingles);
-                let body = if config.containment.is_some() {
-                    fp.body_shingles(&doc.text, &mut s)
-                } else {
-                    Vec::new()
-                };
-                Some(Sets { all, body })
-            }
-        }
-    };
-    let score = |pairs: &[(u32, u32)]| -> Vec<Option<Overlap>> {
-        if config.verify {
-            verify::overlaps(pairs, n, VERIFY_BATCH_DOCS, load, verify::body_overlap)
-        } else {
-            pairs
-                .iter()
-                .map(|&(a, b)| {
-                    Some(estimated_overlap(
-                        minhash::estimate(sig(a), sig(b)),
-                        size(a),
-                        size(b),
-                    ))
-                })
-                .collect()
-        }
-    };
-    let accepts = |o: &Overlap| {
-        o.jaccard >= config.threshold
-            || config
-                .containment
-                .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
-    };
-    progress.begin("verifying", Some(promising.len() as u64));
-    let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
-    drop(promising);
-    let scores = score(&pairs);
-    progress.finish();
-    let accepted: Vec<(u32, u32, Overlap)> = pairs
-        .into_iter()
-        .zip(scores)
-        .filter_map(|((a, b), o)| o.filter(accepts).map(|o| (a, b, o)))
-        .collect();
-    stats.verified = accepted.len();
-    stats.stages.push(("verify", t.elapsed()));
-
-    // Clusters.
-    let t = Instant::now();
-    let mut uf = UnionFind::new(n);
-    for d in 0..n as u32 {
-        uf.union(d, content_rep[d as usize]);
-    }
-    // The strongest direct match of every document, to explain chained members.
-    let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
-    let mut best: HashMap<u32, (u32, Overlap)> = HashMap::new();
-    let mut known: HashMap<(u32, u32), Overlap> = HashMap::with_capacity(accepted.len());
-    // A document contained in others joins the cluster of its best container only, so that a
-    // short excerpt found in two different stories does not chain them together.
-    let mut container: HashMap<u32, (u32, f64)> = HashMap::new();
-    for &(a, b, o) in &accepted {
-        if o.jaccard >= config.threshold {
-            uf.union(a, b);
-        } else {
-            let (small, large, share) = if o.a_in_b >= o.b_in_a {
-                (a, b, o.a_in_b)
-            } else {
-                (b, a, o.b_in_a)
-            };
-            let e = container.entry(small).or_insert((large, share));
-            if share > e.1 || (share == e.1 && large < e.0) {
-                *e = (large, share);
-            }
-        }
-        known.insert((a, b), o);
-        for (x, y) in [(a, b), (b, a)] {
-            let e = best.entry(x).or_insert((y, o));
-            if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0) {
-                *e = (y, o);
-            }
-        }
-    }
-    drop(accepted);
-    for (&small, &(large, _)) in &container {
-        uf.union(small, large);
-    }
-    drop(container);
+    let a = &analysis;
+    let (metas, content_rep) = (&a.metas, &a.content_rep);
     let id = |d: u32| metas[d as usize].id.as_str();
-    let groups = cluster::groups(&mut uf, n, id);
-    drop(uf);
-    let reps: Vec<u32> = groups
+    let size = |d: u32| metas[d as usize].shingles;
+    let reps: Vec<u32> = a
+        .groups
         .iter()
         .map(|g| cluster::representative(g, size, id))
         .collect();
-    // Scores of members against their representative that verification did not give.
-    let key = |a: u32, b: u32| (a.min(b), a.max(b));
-    let mut missing: Vec<(u32, u32)> = Vec::new();
-    for (g, &rep) in groups.iter().zip(&reps) {
-        let r = content_rep[rep as usize];
-        for &m in g {
-            let c = content_rep[m as usize];
-            if c != r && !known.contains_key(&key(c, r)) {
-                missing.push(key(c, r));
-            }
-        }
-    }
-    missing.sort_unstable();
-    missing.dedup();
-    let missing_scores = score(&missing);
-    for (p, s) in missing.iter().zip(missing_scores) {
-        // An unreadable pair counts as unrelated; the reread problem is reported.
-        known.insert(
-            *p,
-            s.unwrap_or(Overlap {
-                jaccard: 0.0,
-                a_in_b: 0.0,
-                b_in_a: 0.0,
-                shared: 0,
-            }),
-        );
-    }
-    let mut clusters = Vec::with_capacity(groups.len());
+    let wanted: Vec<(u32, u32)> = a
+        .groups
+        .iter()
+        .zip(&reps)
+        .flat_map(|(g, &rep)| g.iter().map(move |&m| (m, rep)))
+        .collect();
+    let scores = a.scores_to(corpus, config, &wanted);
+    let mut clusters = Vec::with_capacity(a.groups.len());
     let mut summary = Summary {
-        documents: n,
-        boilerplate_lines: boilerplate.len(),
+        documents: metas.len(),
+        boilerplate_lines: a.boilerplate.len(),
         ignored: corpus.ignored(),
         ..Default::default()
     };
     let round = |x: Option<f64>| x.map(report::round4);
-    for (g, &rep) in groups.iter().zip(&reps) {
+    for (g, &rep) in a.groups.iter().zip(&reps) {
         let r = content_rep[rep as usize];
         let mut all_exact = true;
         let members: Vec<Member> = g
@@ -522,9 +513,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                     return member;
                 }
                 all_exact = false;
-                let o = known[&key(c, r)];
-                // How much of the member is found in the representative.
-                let inside = if c < r { o.a_in_b } else { o.b_in_a };
+                let (o, inside) = scores[&(m, rep)];
                 member.jaccard = report::round4(o.jaccard);
                 member.containment = round(config.containment.map(|_| inside));
                 let contained = config.containment.is_some_and(|t| inside >= t);
@@ -534,7 +523,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                     MemberKind::Near
                 };
                 if o.jaccard < config.threshold && !contained {
-                    member.linked_by = best.get(&c).map(|&(other, lo)| Link {
+                    member.linked_by = a.best.get(&c).map(|&(other, lo)| Link {
                         id: id(other).to_owned(),
                         jaccard: report::round4(lo.jaccard),
                         containment: round(config.containment.map(|_| lo.a_in_b.max(lo.b_in_a))),
@@ -564,18 +553,14 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
             members,
         });
     }
-    stats.stages.push(("cluster", t.elapsed()));
-
-    let mut reread: Vec<(u32, Problem)> =
-        reread_problems.into_inner().expect("no panics while held");
-    reread.sort_by_key(|(d, _)| *d);
-    reread.dedup_by_key(|(d, _)| *d);
-    warnings.extend(reread.into_iter().map(|(_, p)| p));
-    summary.skipped = skipped.len();
+    let elapsed = t.elapsed();
+    analysis.stats.stages.push(("report", elapsed));
+    let params = config.lsh_params();
+    summary.skipped = analysis.skipped.len();
     let report = Report {
         params: Params {
             shingle: config.shingle.to_string(),
-            num_perm: k,
+            num_perm: config.num_perm,
             seed: config.seed,
             threshold: config.threshold,
             bands: params.bands,
@@ -586,10 +571,158 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         summary,
         clusters,
     };
+    let warnings = analysis.take_warnings();
     Ok(ScanOutput {
         report,
-        skipped,
+        skipped: std::mem::take(&mut analysis.skipped),
         warnings,
-        stats,
+        stats: std::mem::take(&mut analysis.stats),
     })
+}
+
+impl Analysis {
+    /// The documents' signature estimate of Jaccard similarity.
+    fn estimate(&self, a: u32, b: u32, k: usize) -> f64 {
+        minhash::estimate(
+            &self.sigs[a as usize * k..][..k],
+            &self.sigs[b as usize * k..][..k],
+        )
+    }
+
+    /// A document's shingle sets read again, or `None` (with the reason recorded) when it can
+    /// no longer be read or has changed since the first pass.
+    fn load(&self, corpus: &Corpus, config: &ScanConfig, d: u32) -> Option<Sets> {
+        let meta = &self.metas[d as usize];
+        let fp = Fingerprinter::new(config, &self.boilerplate);
+        let mut s = Scratch::default();
+        let problem = match corpus.load(meta.loc) {
+            Err(p) => p,
+            Ok((_, doc, _)) => {
+                if fp.shingles(&doc.text, &mut s) == meta.content {
+                    let all = std::mem::take(&mut s.shingles);
+                    let body = if config.containment.is_some() {
+                        fp.body_shingles(&doc.text, &mut s)
+                    } else {
+                        Vec::new()
+                    };
+                    return Some(Sets { all, body });
+                }
+                Problem {
+                    input: corpus.describe(meta.loc),
+                    cause: "changed during the run; its pairs were not verified".into(),
+                }
+            }
+        };
+        self.reread_problems
+            .lock()
+            .expect("no panics while held")
+            .push((d, problem));
+        None
+    }
+
+    /// Overlaps of `pairs` (document indices, `a < b`): exact from the documents read again, or
+    /// estimated from the signatures with `--no-verify`.
+    pub fn overlaps(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        pairs: &[(u32, u32)],
+    ) -> Vec<Option<Overlap>> {
+        let k = config.num_perm;
+        if config.verify {
+            verify::overlaps(
+                pairs,
+                self.metas.len(),
+                VERIFY_BATCH_DOCS,
+                |d| self.load(corpus, config, d),
+                verify::body_overlap,
+            )
+        } else {
+            pairs
+                .iter()
+                .map(|&(a, b)| {
+                    let (sa, sb) = (
+                        self.metas[a as usize].shingles,
+                        self.metas[b as usize].shingles,
+                    );
+                    Some(estimated_overlap(self.estimate(a, b, k), sa, sb))
+                })
+                .collect()
+        }
+    }
+
+    /// For each `(member, target)`, the member's overlap with the target and the share of the
+    /// member found in it, from verified pairs where known and computed otherwise. Exact copies
+    /// score 1; a pair that cannot be read scores 0 (the reason is among the warnings).
+    pub fn scores_to(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        wanted: &[(u32, u32)],
+    ) -> HashMap<(u32, u32), (Overlap, f64)> {
+        let key = |a: u32, b: u32| (a.min(b), a.max(b));
+        let rep = |d: u32| self.content_rep[d as usize];
+        let mut missing: Vec<(u32, u32)> = wanted
+            .iter()
+            .map(|&(m, t)| key(rep(m), rep(t)))
+            .filter(|&(x, y)| x != y && !self.known.contains_key(&(x, y)))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let computed: HashMap<(u32, u32), Overlap> = missing
+            .iter()
+            .copied()
+            .zip(self.overlaps(corpus, config, &missing))
+            .map(|(p, o)| {
+                (
+                    p,
+                    o.unwrap_or(Overlap {
+                        jaccard: 0.0,
+                        a_in_b: 0.0,
+                        b_in_a: 0.0,
+                        shared: 0,
+                    }),
+                )
+            })
+            .collect();
+        wanted
+            .iter()
+            .map(|&(m, t)| {
+                let (c, r) = (rep(m), rep(t));
+                if c == r {
+                    let same = Overlap {
+                        jaccard: 1.0,
+                        a_in_b: 1.0,
+                        b_in_a: 1.0,
+                        shared: self.metas[m as usize].shingles as usize,
+                    };
+                    return ((m, t), (same, 1.0));
+                }
+                let o = self
+                    .known
+                    .get(&key(c, r))
+                    .or_else(|| computed.get(&key(c, r)))
+                    .copied()
+                    .unwrap_or(Overlap {
+                        jaccard: 0.0,
+                        a_in_b: 0.0,
+                        b_in_a: 0.0,
+                        shared: 0,
+                    });
+                let inside = if c < r { o.a_in_b } else { o.b_in_a };
+                ((m, t), (o, inside))
+            })
+            .collect()
+    }
+
+    /// The warnings of the run, documents that could not be read again included, in order.
+    pub fn take_warnings(&mut self) -> Vec<Problem> {
+        let mut reread: Vec<(u32, Problem)> =
+            std::mem::take(&mut *self.reread_problems.lock().expect("no panics while held"));
+        reread.sort_by_key(|(d, _)| *d);
+        reread.dedup_by_key(|(d, _)| *d);
+        let mut w = std::mem::take(&mut self.warnings);
+        w.extend(reread.into_iter().map(|(_, p)| p));
+        w
+    }
 }
