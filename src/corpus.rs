@@ -44,6 +44,8 @@ pub struct InputOptions {
     pub id_field: Option<String>,
     /// JSONL field holding the headline, if any.
     pub title_field: Option<String>,
+    /// JSONL field holding the document's date, if any.
+    pub date_field: Option<String>,
 }
 
 impl Default for InputOptions {
@@ -53,6 +55,7 @@ impl Default for InputOptions {
             text_field: "text".into(),
             id_field: None,
             title_field: None,
+            date_field: None,
         }
     }
 }
@@ -66,6 +69,10 @@ pub struct Document {
     pub title: Option<String>,
     /// The text, lines kept.
     pub text: String,
+    /// When it was written, as text that sorts in time order: a file's modification time
+    /// (nanoseconds since 1970, zero-padded), or the JSONL `--date-field` value (strings as
+    /// they are, so ISO 8601 dates sort right; whole numbers zero-padded).
+    pub date: Option<String>,
 }
 
 /// Where a document lives, small enough to keep for every document of a large corpus.
@@ -446,7 +453,17 @@ impl Corpus {
         let i = loc.file as usize;
         let file = &self.files[i];
         let mut bytes = Vec::new();
-        if let Err(e) = File::open(&file.path).and_then(|mut h| h.read_to_end(&mut bytes)) {
+        let mut date = None;
+        let read = File::open(&file.path).and_then(|mut h| {
+            date = h
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| format!("{:020}", d.as_nanos()));
+            h.read_to_end(&mut bytes)
+        });
+        if let Err(e) = read {
             return Err(self.file_problem(i, e.to_string()));
         }
         let (text, warning) = decode(bytes).map_err(|cause| self.file_problem(i, cause))?;
@@ -462,12 +479,14 @@ impl Corpus {
                     id: file.name.clone(),
                     title,
                     text,
+                    date,
                 }
             }
             _ => Document {
                 id: file.name.clone(),
                 title: None,
                 text,
+                date,
             },
         };
         Ok((loc, doc, warning))
@@ -510,7 +529,29 @@ impl Corpus {
             .and_then(|name| obj.get(name))
             .and_then(|v| v.as_str())
             .map(str::to_owned);
-        Ok((loc, Document { id, title, text }, None))
+        let date = self
+            .opts
+            .date_field
+            .as_ref()
+            .and_then(|name| obj.get(name))
+            .and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(match n.as_u64() {
+                    Some(u) => format!("{u:020}"),
+                    None => n.to_string(),
+                }),
+                _ => None,
+            });
+        Ok((
+            loc,
+            Document {
+                id,
+                title,
+                text,
+                date,
+            },
+            None,
+        ))
     }
 }
 

@@ -304,19 +304,22 @@ mod tests {
         let html = Document {
             id: "x".into(),
             title: Some("Big Story Today | The Daily Site".into()),
+            date: None,
             text: "x".into(),
         };
         assert_eq!(headline_of(&html, &bp).as_deref(), Some("Big Story Today"));
         let text = Document {
             id: "y".into(),
             title: None,
-            text: "\n  \n First Line Here \nbody".into(),
+            text: "Site News\nHome | World | Sports\n  \n First Line Here \nbody".into(),
+            date: None,
         };
         assert_eq!(headline_of(&text, &bp).as_deref(), Some("First Line Here"));
         let empty = Document {
             id: "z".into(),
             title: None,
             text: " ... \n".into(),
+            date: None,
         };
         assert_eq!(headline_of(&empty, &bp), None);
     }

@@ -22,6 +22,7 @@ pub mod cluster;
 pub mod compare;
 pub mod config;
 pub mod corpus;
+pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod headline;

@@ -72,6 +72,7 @@ fn set_dice(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
 ///     id: "a".into(),
 ///     title: None,
 ///     text: "Big News From The Town Hall\n\nBig news from the town hall!\nBody text.\nBig News From Town Hall Again".into(),
+///     date: None,
 /// };
 /// let r = neardup::lines::within(&doc);
 /// assert_eq!(r.len(), 1);
@@ -372,6 +373,7 @@ mod tests {
             id: "d".into(),
             title: None,
             text: text.into(),
+            date: None,
         }
     }
 

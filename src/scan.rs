@@ -40,6 +40,10 @@ pub struct DocMeta {
     pub shingles: u32,
     /// Hash of its canonical text: equal hashes are exact duplicates.
     pub content: u128,
+    /// Length of its text in bytes.
+    pub bytes: u64,
+    /// When it was written (see [`crate::corpus::Document::date`]).
+    pub date: Option<String>,
 }
 
 /// Timings and counts of a run, for the summary on stderr. Unlike [`Report`], these vary from
@@ -251,6 +255,8 @@ impl Analysis {
                                 loc,
                                 shingles: s.shingles.len() as u32,
                                 content,
+                                bytes: doc.text.len() as u64,
+                                date: doc.date,
                             },
                             sig,
                             bytes: doc.text.len() as u64,

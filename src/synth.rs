@@ -476,8 +476,11 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
         if !short && rng.chance(0.08) {
             // Share a long quotation with other originals.
             if quotes.is_empty() || rng.chance(0.35) {
+                // Exactly n words: a whole last sentence could make the quotation most of a
+                // short article.
                 let n = rng.range(60, 120);
-                quotes.push(prose.paragraphs(&mut rng, n).join(" "));
+                let text = prose.paragraphs(&mut rng, n).join(" ");
+                quotes.push(text.split(' ').take(n).collect::<Vec<_>>().join(" "));
             }
             let q = rng.pick(&quotes).clone();
             let at = rng.below(article.paras.len() + 1);

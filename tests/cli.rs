@@ -645,3 +645,377 @@ fn headlines_group_same_and_reworded_headlines() {
     assert_eq!(sims[..2], [1.0, 1.0]);
     assert!(sims[2] >= 0.6 && sims[2] < 1.0);
 }
+
+fn dedup_check(dir: &Path, kept: &BTreeSet<String>, report: &Path) -> (usize, usize, usize) {
+    // (families lost, copies, copies dropped); every dropped document is in the report with a
+    // kept document that is in the output.
+    let truth = neardup::eval::read_truth(&dir.join("truth.jsonl")).unwrap();
+    let mut families: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for t in &truth {
+        families
+            .entry(t.family.as_str())
+            .or_default()
+            .push(t.id.as_str());
+    }
+    let lost = families
+        .values()
+        .filter(|ids| !ids.iter().any(|i| kept.contains(*i)))
+        .count();
+    let copies: usize = families.values().map(|ids| ids.len() - 1).sum();
+    let extra: usize = families
+        .values()
+        .map(|ids| {
+            ids.iter()
+                .filter(|i| kept.contains(**i))
+                .count()
+                .saturating_sub(1)
+        })
+        .sum();
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reported: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let dropped: BTreeSet<String> = truth
+        .iter()
+        .map(|t| t.id.clone())
+        .filter(|i| !kept.contains(i))
+        .collect();
+    assert_eq!(
+        reported, dropped,
+        "the report lists exactly the dropped documents"
+    );
+    for r in &rows {
+        assert!(kept.contains(r["kept"].as_str().unwrap()), "{r}");
+        assert!(["exact", "near", "contained"].contains(&r["kind"].as_str().unwrap()));
+    }
+    (lost, copies, copies - extra)
+}
+
+#[test]
+fn dedup_keeps_one_of_every_story_as_folder_and_as_jsonl() {
+    let folder = tempfile::tempdir().unwrap();
+    let jsonl = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        docs: 1500,
+        seed: 14,
+        sites: 8,
+        truncated: true,
+        ..SynthConfig::default()
+    };
+    generate(&config, folder.path()).unwrap();
+    generate(
+        &SynthConfig {
+            jsonl: true,
+            ..config
+        },
+        jsonl.path(),
+    )
+    .unwrap();
+    let before = walk(&folder.path().join("docs"))
+        .into_iter()
+        .map(|f| std::fs::read(&f).unwrap())
+        .collect::<Vec<_>>();
+
+    let out = folder.path().join("out");
+    let report = folder.path().join("report.jsonl");
+    let o = neardup(&[
+        "dedup",
+        folder.path().join("docs").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--containment",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let kept: BTreeSet<String> = walk(&out)
+        .iter()
+        .map(|f| {
+            Path::new(f)
+                .strip_prefix(&out)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let (lost, copies, dropped) = dedup_check(folder.path(), &kept, &report);
+    assert_eq!(lost, 0, "no story lost");
+    assert!(
+        dropped as f64 >= 0.98 * copies as f64,
+        "{dropped} of {copies} copies dropped"
+    );
+    for id in &kept {
+        assert_eq!(
+            std::fs::read(out.join(id)).unwrap(),
+            std::fs::read(folder.path().join("docs").join(id)).unwrap(),
+            "copied byte for byte"
+        );
+    }
+    let after = walk(&folder.path().join("docs"))
+        .into_iter()
+        .map(|f| std::fs::read(&f).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(before, after, "inputs are never modified");
+
+    let out_j = jsonl.path().join("out.jsonl");
+    let report_j = jsonl.path().join("report.jsonl");
+    let input = jsonl.path().join("corpus.jsonl");
+    let o = neardup(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--out",
+        out_j.to_str().unwrap(),
+        "--containment",
+        "--report",
+        report_j.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&out_j).unwrap();
+    let input_text = std::fs::read_to_string(&input).unwrap();
+    let originals: BTreeSet<&str> = input_text.lines().collect();
+    let kept_j: BTreeSet<String> = lines
+        .lines()
+        .map(|l| {
+            assert!(
+                originals.contains(l),
+                "records are kept exactly as they were"
+            );
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kept_j, kept, "folder and JSONL keep the same documents");
+    dedup_check(jsonl.path(), &kept_j, &report_j);
+}
+
+#[test]
+fn dedup_refuses_to_overwrite_and_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep-me.txt"), "x").unwrap();
+    let s = samples();
+    let o = neardup(&["dedup", s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    assert!(out.join("keep-me.txt").exists());
+    let o = neardup(&["dedup", s.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("drop story-"));
+    let o = neardup(&[
+        "dedup",
+        s.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !out.join("keep-me.txt").exists(),
+        "--force replaces the folder"
+    );
+    assert!(out.join("story-02-original.txt").exists());
+    assert!(
+        !out.join("story-09-exact.txt").exists() || !out.join("story-09-original.txt").exists()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("out")],
+        "no staging folder left behind"
+    );
+}
+
+#[test]
+fn dedup_chaining_guard_and_keep_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let seg = |k: usize| {
+        (0..40)
+            .map(|i| format!("w{k}x{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // a~b and b~c share two of three segments; a and c share one: a chain.
+    let docs = [
+        ("a.txt", [1, 2, 3]),
+        ("b.txt", [2, 3, 4]),
+        ("c.txt", [3, 4, 5]),
+    ];
+    for (name, segs) in docs {
+        let text: Vec<String> = segs.iter().map(|&k| seg(k)).collect();
+        std::fs::write(dir.path().join(name), text.join("\n")).unwrap();
+    }
+    let o = neardup(&[
+        "dedup",
+        dir.path().to_str().unwrap(),
+        "--dry-run",
+        "--keep",
+        "first",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plan = stdout(&o);
+    assert!(plan.contains("drop b.txt"), "{plan}");
+    assert!(
+        !plan.contains("drop c.txt"),
+        "c matches a only through b: {plan}"
+    );
+    assert!(
+        stderr(&o).contains("1 clusters were split"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Keep policies on one exact pair of different lengths after normalization-equal text.
+    let p = tempfile::tempdir().unwrap();
+    let story = std::fs::read_to_string(samples().join("story-02-original.txt")).unwrap();
+    std::fs::write(p.path().join("long.txt"), story.replace('\n', "\n\n")).unwrap();
+    std::fs::write(p.path().join("short.txt"), &story).unwrap();
+    let kept = |policy: &str| {
+        let o = neardup(&[
+            "dedup",
+            p.path().to_str().unwrap(),
+            "--dry-run",
+            "--keep",
+            policy,
+        ]);
+        let plan = stdout(&o);
+        let dropped = plan
+            .lines()
+            .find(|l| l.starts_with("drop "))
+            .unwrap()
+            .to_owned();
+        if dropped.starts_with("drop long.txt") {
+            "short.txt"
+        } else {
+            "long.txt"
+        }
+    };
+    assert_eq!(kept("longest"), "long.txt");
+    assert_eq!(kept("shortest"), "short.txt");
+    assert_eq!(kept("first"), "long.txt");
+
+    let j = tempfile::tempdir().unwrap();
+    let rec = |id: &str, date: &str| {
+        serde_json::json!({"id": id, "date": date, "text": story}).to_string()
+    };
+    std::fs::write(
+        j.path().join("in.jsonl"),
+        [
+            rec("old", "2026-01-02"),
+            rec("new", "2026-03-01"),
+            rec("mid", "2026-02-01"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = j.path().join("out.jsonl");
+    let o = neardup(&[
+        "dedup",
+        j.path().join("in.jsonl").to_str().unwrap(),
+        "--id-field",
+        "id",
+        "--date-field",
+        "date",
+        "--keep",
+        "newest",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let kept: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kept, ["new"]);
+}
+
+#[test]
+fn dedup_killed_midway_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(
+        &SynthConfig {
+            docs: 6000,
+            seed: 3,
+            ..SynthConfig::default()
+        },
+        dir.path(),
+    )
+    .unwrap();
+    let docs = dir.path().join("docs");
+    let before: Vec<(String, Vec<u8>)> = walk(&docs)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
+        .collect();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neardup"))
+        .args([
+            "dedup",
+            docs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the staging folder beside OUT holds something, then kill.
+    let staging = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".neardup-dedup-")
+            })
+            .map(|e| e.path())
+    };
+    loop {
+        if let Some(s) = staging() {
+            if std::fs::read_dir(&s)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false)
+            {
+                break;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "dedup finished before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    kill9(&mut child);
+    assert!(!out.exists(), "no partial output");
+    let after: Vec<(String, Vec<u8>)> = walk(&docs)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
+        .collect();
+    assert_eq!(before, after, "input unchanged");
+}
+
+fn kill9(child: &mut std::process::Child) {
+    // SIGKILL: Child::kill sends exactly that on Unix.
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

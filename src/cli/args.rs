@@ -27,6 +27,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show why two documents match: overlap scores and shared passages.
     Compare(CompareArgs),
+    /// Write a copy of the corpus without its duplicates.
+    Dedup(DedupArgs),
     /// Repeated lines: inside each document (`within`) and across documents (`across`).
     Lines(LinesArgs),
     /// Documents under the same or nearly the same headline.
@@ -150,6 +152,9 @@ pub struct InputArgs {
     /// JSONL field holding the headline.
     #[arg(long, value_name = "FIELD")]
     pub title_field: Option<String>,
+    /// JSONL field holding the document's date (for `dedup --keep newest`).
+    #[arg(long, value_name = "FIELD")]
+    pub date_field: Option<String>,
 }
 
 impl InputArgs {
@@ -172,6 +177,7 @@ impl InputArgs {
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
             title_field: self.title_field.clone(),
+            date_field: self.date_field.clone(),
         }
     }
 }
@@ -235,6 +241,19 @@ pub struct ScanArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Exit with code 3 when any duplicates are found (for CI checks).
+    #[arg(long)]
+    pub fail_on_duplicates: bool,
+    /// No progress bars and no summary on stderr (problems are still named).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options that decide what counts as a duplicate; shared by `scan` and `dedup`.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
     /// Jaccard similarity from which two documents are near duplicates.
     #[arg(long, default_value_t = config::DEFAULT_THRESHOLD, value_name = "F")]
     pub threshold: f64,
@@ -264,15 +283,9 @@ pub struct ScanArgs {
     /// Fewest documents a line must be in to count as boilerplate.
     #[arg(long, default_value_t = BoilerplateConfig::default().min_docs, value_name = "N")]
     pub boilerplate_min_docs: usize,
-    /// Exit with code 3 when any duplicates are found (for CI checks).
-    #[arg(long)]
-    pub fail_on_duplicates: bool,
-    /// No progress bars and no summary on stderr (problems are still named).
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
-impl ScanArgs {
+impl EngineArgs {
     /// The engine config these arguments ask for, validated.
     pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
         let config = ScanConfig {
@@ -297,4 +310,60 @@ impl ScanArgs {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// Which copy `dedup` keeps.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeepArg {
+    /// The longest text: the most complete version.
+    Longest,
+    /// The shortest text.
+    Shortest,
+    /// The smallest id.
+    First,
+    /// The latest file modification time, or `--date-field` value for JSONL.
+    Newest,
+}
+
+impl From<KeepArg> for neardup::dedup::Keep {
+    fn from(k: KeepArg) -> Self {
+        match k {
+            KeepArg::Longest => Self::Longest,
+            KeepArg::Shortest => Self::Shortest,
+            KeepArg::First => Self::First,
+            KeepArg::Newest => Self::Newest,
+        }
+    }
+}
+
+/// Options of `neardup dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// Folders, files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the deduplicated corpus: a folder for a folder, a file for a file, a
+    /// folder with one entry per input for several inputs. Must not exist or be empty.
+    #[arg(long, value_name = "OUT", required_unless_present = "dry_run")]
+    pub out: Option<PathBuf>,
+    /// Which document of each group of duplicates is kept (ties go to the smallest id).
+    #[arg(long, value_enum, default_value_t = KeepArg::Longest)]
+    pub keep: KeepArg,
+    /// Write one JSON line per dropped document: id, kept, jaccard, containment, kind.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Print what would be kept and dropped; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSONL: keep every record and add `neardup_cluster` and `neardup_duplicate_of`.
+    #[arg(long)]
+    pub annotate: bool,
+    /// Replace a non-empty --out.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// No progress bars and no summary on stderr (problems are still named).
+    #[arg(long, short)]
+    pub quiet: bool,
 }

@@ -10,7 +10,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use args::{Cli, Command, CompareArgs, EvalArgs, EvalFormat, HeadlinesArgs, LinesArgs, ScanArgs};
+use args::{
+    Cli, Command, CompareArgs, DedupArgs, EvalArgs, EvalFormat, HeadlinesArgs, LinesArgs, ScanArgs,
+};
 use neardup::corpus::Corpus;
 
 /// Exit codes, as DESIGN.md fixes them.
@@ -43,6 +45,7 @@ pub fn run() -> i32 {
         Command::Eval(args) => eval(args),
         Command::Compare(args) => compare(args),
         Command::Lines(args) => lines(args),
+        Command::Dedup(args) => dedup(args),
         Command::Headlines(args) => headlines(args),
     };
     match result {
@@ -66,7 +69,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn scan(args: ScanArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let config = args.to_config()?;
+    let config = args.engine.to_config()?;
     let quiet = args.quiet;
     let corpus = Corpus::open(&args.paths, config.input.clone())?;
     let bars = progress::Bars::new(!quiet && io::stderr().is_terminal());
@@ -121,6 +124,88 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
         EXIT_DUPLICATES
     } else {
         EXIT_OK
+    })
+}
+
+fn dedup(args: DedupArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let config = args.engine.to_config()?;
+    let output = neardup::dedup::Output {
+        out: args.out.clone().unwrap_or_default(),
+        force: args.force,
+        annotate: args.annotate,
+    };
+    if !args.dry_run {
+        neardup::dedup::check_output(&args.paths, &output)?;
+    }
+    let corpus = Corpus::open(&args.paths, config.input.clone())?;
+    let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
+    let mut plan = neardup::dedup::plan(&corpus, &config, args.keep.into(), &bars)?;
+    drop(bars);
+    if args.dry_run {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        for d in &plan.dropped {
+            write!(out, "drop {}  ({}, jaccard {:.4}", d.id, d.kind, d.jaccard)?;
+            if let Some(c) = d.containment {
+                write!(out, ", containment {c:.4}")?;
+            }
+            writeln!(out, ") duplicate of {}", d.kept)?;
+        }
+        writeln!(
+            out,
+            "{} documents: {} kept, {} dropped",
+            plan.documents,
+            plan.documents - plan.dropped.len(),
+            plan.dropped.len()
+        )?;
+        out.flush().context("writing the plan")?;
+    } else {
+        neardup::dedup::write(&corpus, &args.paths, &plan, &output)?;
+    }
+    if let Some(report) = &args.report {
+        if !args.dry_run {
+            neardup::dedup::write_report(&plan, report)?;
+        }
+    }
+    let mut err = io::stderr().lock();
+    for p in &plan.analysis.skipped {
+        let _ = writeln!(err, "neardup: skipped {p}");
+    }
+    for p in plan.analysis.take_warnings() {
+        let _ = writeln!(err, "neardup: warning: {p}");
+    }
+    if !args.quiet {
+        if !plan.splits.is_empty() {
+            let list: Vec<String> = plan
+                .splits
+                .iter()
+                .take(10)
+                .map(|s| format!("{} ({} kept)", s.first, s.kept))
+                .collect();
+            let _ = writeln!(
+                err,
+                "neardup: {} clusters were split because members matched only through others: {}{}",
+                plan.splits.len(),
+                list.join(", "),
+                if plan.splits.len() > 10 { ", ..." } else { "" }
+            );
+        }
+        let verb = if args.dry_run { "would keep" } else { "kept" };
+        let _ = writeln!(
+            err,
+            "neardup: {} documents read, {} skipped; {verb} {}, dropped {} in {:.2} s{}",
+            plan.documents,
+            plan.analysis.skipped.len(),
+            plan.documents - plan.dropped.len(),
+            plan.dropped.len(),
+            started.elapsed().as_secs_f64(),
+            peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.0} MiB"))
+        );
+    }
+    Ok(if plan.analysis.skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SKIPPED
     })
 }
 
