@@ -501,26 +501,21 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
             if docs.len() >= config.docs || copies >= copies_wanted {
                 break;
             }
-            let kinds: &[&'static str] = if config.truncated {
-                &[
-                    "exact",
-                    "syndicated",
-                    "syndicated",
-                    "copyedit",
-                    "retyped",
-                    "updated",
-                    "truncated",
-                    "truncated",
-                ]
+            const KINDS: [&str; 8] = [
+                "exact",
+                "syndicated",
+                "syndicated",
+                "copyedit",
+                "retyped",
+                "updated",
+                "truncated",
+                "truncated",
+            ];
+            // Truncated copies only on request: the last two entries.
+            let kinds = if config.truncated {
+                &KINDS[..]
             } else {
-                &[
-                    "exact",
-                    "syndicated",
-                    "syndicated",
-                    "copyedit",
-                    "retyped",
-                    "updated",
-                ]
+                &KINDS[..6]
             };
             let copy_kind = *rng.pick(kinds);
             // Copies under another site may land on a heavy template too.

@@ -89,12 +89,27 @@ impl CompareArgs {
     }
 }
 
-/// Options of `neardup lines`.
+/// The corpus and the report options of `lines` and `headlines`.
 #[derive(Debug, Args)]
-pub struct LinesArgs {
+pub struct CorpusArgs {
     /// Folders (walked recursively), files, or `-` for JSONL on standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Report format: text or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// No progress bars and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `neardup lines`.
+#[derive(Debug, Args)]
+pub struct LinesArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
     /// Only lines repeated inside one document (default: both kinds).
     #[arg(long, conflicts_with = "across")]
     pub within: bool,
@@ -107,33 +122,16 @@ pub struct LinesArgs {
     /// Ids listed per shared line (the smallest).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_ids: usize,
-    /// Report format: text or json.
-    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
-    pub format: EvalFormat,
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// No progress bars and no summary on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// Options of `neardup headlines`.
 #[derive(Debug, Args)]
 pub struct HeadlinesArgs {
-    /// Folders (walked recursively), files, or `-` for JSONL on standard input.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
     /// Dice similarity of headline words from which two headlines are nearly the same.
     #[arg(long, default_value_t = neardup::headline::DEFAULT_SIMILARITY, value_name = "F")]
     pub threshold: f64,
-    /// Report format: text or json.
-    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
-    pub format: EvalFormat,
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// No progress bars and no summary on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// Which files are read and how; shared by the commands that read a corpus.

@@ -210,8 +210,8 @@ fn dedup(args: DedupArgs) -> anyhow::Result<i32> {
 }
 
 fn lines(args: LinesArgs) -> anyhow::Result<i32> {
-    let corpus = Corpus::open(&args.paths, args.input.to_options())?;
-    let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
+    let corpus = Corpus::open(&args.corpus.paths, args.corpus.input.to_options())?;
+    let bars = progress::Bars::new(!args.corpus.quiet && io::stderr().is_terminal());
     let (do_within, do_across) = match (args.within, args.across) {
         (false, false) => (true, true),
         (w, a) => (w, a),
@@ -231,7 +231,7 @@ fn lines(args: LinesArgs) -> anyhow::Result<i32> {
     };
     drop(bars);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
+    match args.corpus.format {
         EvalFormat::Json => {
             let mut v = serde_json::json!({ "documents": documents });
             if do_within {
@@ -279,7 +279,7 @@ fn lines(args: LinesArgs) -> anyhow::Result<i32> {
     for p in &skipped {
         let _ = writeln!(err, "neardup: skipped {p}");
     }
-    if !args.quiet {
+    if !args.corpus.quiet {
         let _ = writeln!(
             err,
             "neardup: {documents} documents read, {} skipped",
@@ -300,12 +300,12 @@ fn headlines(args: HeadlinesArgs) -> anyhow::Result<i32> {
             args.threshold
         );
     }
-    let corpus = Corpus::open(&args.paths, args.input.to_options())?;
-    let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
+    let corpus = Corpus::open(&args.corpus.paths, args.corpus.input.to_options())?;
+    let bars = progress::Bars::new(!args.corpus.quiet && io::stderr().is_terminal());
     let h = neardup::headline::headlines(&corpus, args.threshold, &bars);
     drop(bars);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.format {
+    match args.corpus.format {
         EvalFormat::Json => {
             let v = serde_json::json!({ "documents": h.documents, "groups": h.groups });
             serde_json::to_writer_pretty(&mut out, &v)?;
@@ -327,7 +327,7 @@ fn headlines(args: HeadlinesArgs) -> anyhow::Result<i32> {
     for p in &h.skipped {
         let _ = writeln!(err, "neardup: skipped {p}");
     }
-    if !args.quiet {
+    if !args.corpus.quiet {
         let _ = writeln!(
             err,
             "neardup: {} documents read, {} skipped, {} without a headline",
