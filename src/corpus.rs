@@ -498,6 +498,8 @@ impl Corpus {
             input: format!("{}:{}", self.input_name(loc.file as usize), loc.line),
             cause,
         };
+        // A byte-order mark may open the file, and so its first record.
+        let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
         let value: serde_json::Value = serde_json::from_slice(raw)
             .map_err(|e| problem(format!("malformed JSON record: {e}")))?;
         let obj = value

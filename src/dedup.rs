@@ -400,7 +400,9 @@ fn write_input(
         let dest = target.join(rel);
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&dest).map_err(io_err(&dest))?;
-        } else {
+        } else if entry.file_type().is_file() || entry.path().is_file() {
+            // A link to a file is copied as the file; links to folders, broken links and
+            // special files are left out, as the corpus walk leaves them out.
             files_to_write.push((entry.path().to_path_buf(), dest));
         }
     }

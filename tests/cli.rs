@@ -1019,3 +1019,35 @@ fn kill9(child: &mut std::process::Child) {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn odd_inputs_do_not_stop_scan_or_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("in");
+    std::fs::create_dir_all(p.join("sub")).unwrap();
+    std::fs::write(
+        p.join("bom.jsonl"),
+        b"\xef\xbb\xbf{\"text\": \"first record with a byte order mark\"}\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("a.txt"), "plain text file").unwrap();
+    std::os::unix::fs::symlink(&p, p.join("sub").join("loop")).unwrap();
+    std::os::unix::fs::symlink("/definitely/not/here", p.join("broken.txt")).unwrap();
+    let out = neardup(&["scan", p.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["summary"]["documents"],
+        2,
+        "the BOM record is read"
+    );
+    let dest = dir.path().join("out");
+    let d = neardup(&[
+        "dedup",
+        p.to_str().unwrap(),
+        "--out",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(d.status.code(), Some(0), "{}", stderr(&d));
+    assert!(dest.join("bom.jsonl").exists() && dest.join("a.txt").exists());
+    assert!(!dest.join("sub").join("loop").exists());
+}
