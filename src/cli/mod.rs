@@ -13,7 +13,7 @@ use clap::Parser;
 use args::{
     Cli, Command, CompareArgs, DedupArgs, EvalArgs, EvalFormat, HeadlinesArgs, LinesArgs, ScanArgs,
 };
-use neardup::corpus::Corpus;
+use neardup::corpus::{Corpus, Problem};
 
 /// Exit codes, as DESIGN.md fixes them.
 pub const EXIT_OK: i32 = 0;
@@ -84,12 +84,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
     lock.flush().context("writing the report")?;
 
     let mut err = io::stderr().lock();
-    for p in &out.skipped {
-        let _ = writeln!(err, "neardup: skipped {p}");
-    }
-    for p in &out.warnings {
-        let _ = writeln!(err, "neardup: warning: {p}");
-    }
+    name_problems(&mut err, &out.skipped, &out.warnings);
     if !quiet {
         let s = &out.report.summary;
         let st = &out.stats;
@@ -168,12 +163,8 @@ fn dedup(args: DedupArgs) -> anyhow::Result<i32> {
         }
     }
     let mut err = io::stderr().lock();
-    for p in &plan.analysis.skipped {
-        let _ = writeln!(err, "neardup: skipped {p}");
-    }
-    for p in plan.analysis.take_warnings() {
-        let _ = writeln!(err, "neardup: warning: {p}");
-    }
+    let warnings = plan.analysis.take_warnings();
+    name_problems(&mut err, &plan.analysis.skipped, &warnings);
     if !args.quiet {
         if !plan.splits.is_empty() {
             let list: Vec<String> = plan
@@ -276,9 +267,7 @@ fn lines(args: LinesArgs) -> anyhow::Result<i32> {
     }
     out.flush().context("writing the report")?;
     let mut err = io::stderr().lock();
-    for p in &skipped {
-        let _ = writeln!(err, "neardup: skipped {p}");
-    }
+    name_problems(&mut err, &skipped, &[]);
     if !args.corpus.quiet {
         let _ = writeln!(
             err,
@@ -324,9 +313,7 @@ fn headlines(args: HeadlinesArgs) -> anyhow::Result<i32> {
     }
     out.flush().context("writing the report")?;
     let mut err = io::stderr().lock();
-    for p in &h.skipped {
-        let _ = writeln!(err, "neardup: skipped {p}");
-    }
+    name_problems(&mut err, &h.skipped, &[]);
     if !args.corpus.quiet {
         let _ = writeln!(
             err,
@@ -422,6 +409,17 @@ fn eval(args: EvalArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     Ok(EXIT_OK)
+}
+
+/// Names every skipped input and every warning on stderr, one a line. Errors writing to
+/// stderr are ignored: there is nowhere left to report them.
+fn name_problems(err: &mut impl Write, skipped: &[Problem], warnings: &[Problem]) {
+    for p in skipped {
+        let _ = writeln!(err, "neardup: skipped {p}");
+    }
+    for p in warnings {
+        let _ = writeln!(err, "neardup: warning: {p}");
+    }
 }
 
 /// Peak resident memory of this process, where the OS tells it (Linux).
