@@ -1051,3 +1051,24 @@ fn odd_inputs_do_not_stop_scan_or_dedup() {
     assert!(dest.join("bom.jsonl").exists() && dest.join("a.txt").exists());
     assert!(!dest.join("sub").join("loop").exists());
 }
+
+#[test]
+fn stats_json_on_stderr() {
+    let out = neardup(&[
+        "scan",
+        samples().to_str().unwrap(),
+        "--stats",
+        "json",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(stderr(&out).trim()).unwrap();
+    assert_eq!(v["documents"], 37);
+    assert!(v["stage_seconds"]["fingerprint"].as_f64().is_some());
+    assert!(v["mb_per_second"].as_f64().unwrap() > 0.0);
+    assert!(
+        stdout(&out).starts_with("cluster,"),
+        "stdout keeps the report only"
+    );
+}

@@ -85,10 +85,32 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
 
     let mut err = io::stderr().lock();
     name_problems(&mut err, &out.skipped, &out.warnings);
-    if !quiet {
-        let s = &out.report.summary;
-        let st = &out.stats;
-        let secs = started.elapsed().as_secs_f64();
+    let s = &out.report.summary;
+    let st = &out.stats;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    if matches!(args.stats, EvalFormat::Json) {
+        let stages: serde_json::Map<String, serde_json::Value> = st
+            .stages
+            .iter()
+            .map(|(name, d)| (name.to_string(), d.as_secs_f64().into()))
+            .collect();
+        let v = serde_json::json!({
+            "documents": s.documents,
+            "skipped": s.skipped,
+            "bytes": st.bytes,
+            "seconds": secs,
+            "documents_per_second": s.documents as f64 / secs,
+            "mb_per_second": st.bytes as f64 / 1e6 / secs,
+            "stage_seconds": stages,
+            "candidates": st.candidates,
+            "checked": st.checked,
+            "verified": st.verified,
+            "clusters": s.exact_clusters + s.near_clusters,
+            "duplicates": s.duplicates,
+            "peak_memory_mib": peak_memory_mib(),
+        });
+        let _ = writeln!(err, "{v}");
+    } else if !quiet {
         let _ = writeln!(
             err,
             "neardup: {} documents read, {} skipped, {} ignored; {:.1} MB of text in {:.2} s ({:.0} documents/s, {:.1} MB/s)",
@@ -97,8 +119,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
             s.ignored,
             st.bytes as f64 / 1e6,
             secs,
-            s.documents as f64 / secs.max(1e-9),
-            st.bytes as f64 / 1e6 / secs.max(1e-9),
+            s.documents as f64 / secs,
+            st.bytes as f64 / 1e6 / secs,
         );
         let _ = writeln!(
             err,
