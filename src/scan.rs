@@ -701,17 +701,7 @@ impl Analysis {
             .iter()
             .copied()
             .zip(self.overlaps(corpus, config, &missing))
-            .map(|(p, o)| {
-                (
-                    p,
-                    o.unwrap_or(Overlap {
-                        jaccard: 0.0,
-                        a_in_b: 0.0,
-                        b_in_a: 0.0,
-                        shared: 0,
-                    }),
-                )
-            })
+            .map(|(p, o)| (p, o.unwrap_or_default()))
             .collect();
         wanted
             .iter()
@@ -731,12 +721,7 @@ impl Analysis {
                     .get(&key(c, r))
                     .or_else(|| computed.get(&key(c, r)))
                     .copied()
-                    .unwrap_or(Overlap {
-                        jaccard: 0.0,
-                        a_in_b: 0.0,
-                        b_in_a: 0.0,
-                        shared: 0,
-                    });
+                    .unwrap_or_default();
                 let inside = if c < r { o.a_in_b } else { o.b_in_a };
                 ((m, t), (o, inside))
             })

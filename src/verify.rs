@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::cluster::UnionFind;
 use crate::shingle::intersection_len;
 
-/// Exact overlap of two shingle sets A and B.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+/// Exact overlap of two shingle sets A and B. The default is no overlap at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Overlap {
     /// |A ∩ B| / |A ∪ B|.
     pub jaccard: f64,
