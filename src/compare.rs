@@ -106,21 +106,6 @@ pub fn compare(a: &str, b: &str, config: &ScanConfig) -> Comparison {
     let (mut sa, mut sb) = (Vec::new(), Vec::new());
     shingler.shingles_into(&wa.text, &mut scratch, &mut sa);
     shingler.shingles_into(&wb.text, &mut scratch, &mut sb);
-    let none = crate::boilerplate::Boilerplate::none();
-    let fp = crate::scan::Fingerprinter::new(config, &none);
-    let mut fs = crate::scan::Scratch::default();
-    let body_a = fp.body_shingles(a, &mut fs);
-    let body_b = fp.body_shingles(b, &mut fs);
-    let o = body_overlap(
-        &Sets {
-            all: sa.clone(),
-            body: body_a,
-        },
-        &Sets {
-            all: sb.clone(),
-            body: body_b,
-        },
-    );
     let mut ms = minhash::Scratch::default();
     let (mut ga, mut gb) = (vec![0; hasher.k()], vec![0; hasher.k()]);
     hasher.signature_into(&sa, &mut ms, &mut ga);
@@ -130,14 +115,28 @@ pub fn compare(a: &str, b: &str, config: &ScanConfig) -> Comparison {
     } else {
         minhash::estimate(&ga, &gb)
     };
+    let (a_shingles, b_shingles) = (sa.len(), sb.len());
+    let none = crate::boilerplate::Boilerplate::none();
+    let fp = crate::scan::Fingerprinter::new(config, &none);
+    let mut fs = crate::scan::Scratch::default();
+    let o = body_overlap(
+        &Sets {
+            body: fp.body_shingles(a, &mut fs),
+            all: sa,
+        },
+        &Sets {
+            body: fp.body_shingles(b, &mut fs),
+            all: sb,
+        },
+    );
     Comparison {
         jaccard: o.jaccard,
         estimate,
         a_in_b: o.a_in_b,
         b_in_a: o.b_in_a,
         shared_shingles: o.shared,
-        a_shingles: sa.len(),
-        b_shingles: sb.len(),
+        a_shingles,
+        b_shingles,
         passages: passages(&wa, &wb, config),
     }
 }
