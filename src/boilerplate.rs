@@ -180,6 +180,28 @@ impl Boilerplate {
         }
     }
 
+    /// The boilerplate made of the lines with these hashes (see [`Boilerplate::hashes`]), as a
+    /// persistent index stores it.
+    pub fn from_hashes(hashes: impl IntoIterator<Item = u64>) -> Self {
+        Boilerplate {
+            lines: hashes.into_iter().collect(),
+            sampled: 0,
+        }
+    }
+
+    /// The hashes of the boilerplate lines, smallest first.
+    pub fn hashes(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.lines.iter().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Adds the lines of `other`.
+    pub fn extend(&mut self, other: &Boilerplate) {
+        self.lines.extend(other.lines.iter().copied());
+        self.sampled += other.sampled;
+    }
+
     /// Number of distinct boilerplate lines.
     pub fn len(&self) -> usize {
         self.lines.len()

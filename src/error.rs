@@ -31,6 +31,14 @@ pub enum Error {
         /// What is wrong with it.
         cause: String,
     },
+    /// A persistent index that cannot be opened, read or written, or does not fit this use.
+    #[error("index {}: {cause}", .path.display())]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong.
+        cause: String,
+    },
     /// Standard input could not be read or spooled.
     #[error("standard input: {0}")]
     Stdin(std::io::Error),

@@ -65,8 +65,9 @@ impl LshParams {
     }
 }
 
+/// The hash of the values of one band; equal bands give equal keys.
 #[inline]
-fn band_key(values: &[u32], band: usize) -> u64 {
+pub(crate) fn band_key(values: &[u32], band: usize) -> u64 {
     let mut h = (band as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for &v in values {
         h = (h ^ v as u64)

@@ -82,7 +82,7 @@ pub(crate) struct Scratch {
     lines: LineScratch,
     words: Vec<u64>,
     pub(crate) shingles: Vec<u64>,
-    mins: minhash::Scratch,
+    pub(crate) mins: minhash::Scratch,
 }
 
 /// Boilerplate removal, normalization and shingling as one step, the same in both passes.

@@ -36,6 +36,8 @@ pub enum Command {
     /// Score a `scan --format json` result against ground truth (pair precision, recall, F1,
     /// adjusted Rand index).
     Eval(EvalArgs),
+    /// A persistent index of documents already seen: add, query, remove, evict, stats.
+    Index(IndexArgs),
 }
 
 /// How documents are fingerprinted; shared by the commands that compute shingles.
@@ -368,4 +370,176 @@ pub struct DedupArgs {
     /// No progress bars and no summary on stderr (problems are still named).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Options of `neardup index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// Subcommands of `neardup index`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Add documents to the index (created when missing).
+    Add(IndexAddArgs),
+    /// For each document, the indexed documents it duplicates.
+    Query(IndexQueryArgs),
+    /// Remove documents by id.
+    Remove(IndexRemoveArgs),
+    /// Remove the documents added longer ago than a duration.
+    Evict(IndexEvictArgs),
+    /// Documents, size on disk and parameters.
+    Stats(IndexStatsArgs),
+}
+
+/// The index file.
+#[derive(Debug, Args)]
+pub struct IndexPath {
+    /// The index: an SQLite database file.
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
+}
+
+/// Parameters of an index; left out, they are the index's own (or the defaults for a new one).
+#[derive(Debug, Args)]
+pub struct IndexParamArgs {
+    /// Jaccard similarity from which two documents are near duplicates (default 0.45; a query
+    /// may ask for more than the index's).
+    #[arg(long, value_name = "F")]
+    pub threshold: Option<f64>,
+    /// Shingles: `word:N` or `char:N` (default word:4).
+    #[arg(long, value_name = "KIND:N")]
+    pub shingle: Option<ShingleKind>,
+    /// MinHash signature length (default 128).
+    #[arg(long, value_name = "K")]
+    pub num_perm: Option<usize>,
+    /// Seed of every hash (default 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// LSH bands (with --rows; default: derived from the threshold).
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+    /// Keep site boilerplate in the fingerprints (fixed when the index is created).
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+}
+
+impl IndexParamArgs {
+    /// The parameters asked for.
+    pub fn to_requested(&self) -> neardup::index::Requested {
+        neardup::index::Requested {
+            shingle: self.shingle,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            threshold: self.threshold,
+            lsh: match (self.bands, self.rows) {
+                (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
+                _ => None,
+            },
+            boilerplate: self.keep_boilerplate.then_some(false),
+        }
+    }
+}
+
+/// Options of `neardup index add`.
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    #[command(flatten)]
+    pub index: IndexPath,
+    /// Folders, files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Also store each document's shingle set (about 3.5 bytes per shingle), so matches stay
+    /// exactly verified when the text is moved or deleted.
+    #[arg(long)]
+    pub store_shingles: bool,
+    /// Record this time as "added" (seconds since 1970) instead of now, e.g. to load an
+    /// archive with its publication dates.
+    #[arg(long, value_name = "SECONDS")]
+    pub added_at: Option<i64>,
+    #[command(flatten)]
+    pub params: IndexParamArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// No progress bars and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Formats of `neardup index query`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum QueryFormat {
+    /// One line per query document with matches.
+    Text,
+    /// One JSON object: `{"results": [{"id", "matches": [{"id", "jaccard", "kind", "basis"}]}]}`.
+    Json,
+    /// One JSON object per query document, one per line.
+    Jsonl,
+}
+
+/// Options of `neardup index query`.
+#[derive(Debug, Args)]
+pub struct IndexQueryArgs {
+    #[command(flatten)]
+    pub index: IndexPath,
+    /// Folders, files, or `-` for JSONL on standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
+    pub format: QueryFormat,
+    /// Add the documents that duplicate nothing indexed (the index is created when missing).
+    #[arg(long)]
+    pub add: bool,
+    /// With --add: store shingle sets too (see `index add`).
+    #[arg(long, requires = "add")]
+    pub store_shingles: bool,
+    /// With --add: the "added" time, seconds since 1970.
+    #[arg(long, requires = "add", value_name = "SECONDS")]
+    pub added_at: Option<i64>,
+    /// Exit with code 3 when any document duplicates an indexed one.
+    #[arg(long)]
+    pub fail_on_duplicates: bool,
+    #[command(flatten)]
+    pub params: IndexParamArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// No progress bars and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `neardup index remove`.
+#[derive(Debug, Args)]
+pub struct IndexRemoveArgs {
+    #[command(flatten)]
+    pub index: IndexPath,
+    /// Ids of the documents to remove.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+/// Options of `neardup index evict`.
+#[derive(Debug, Args)]
+pub struct IndexEvictArgs {
+    #[command(flatten)]
+    pub index: IndexPath,
+    /// Remove documents added longer ago than this: `30d`, `12h`, `90m`, `45s`, `2w`.
+    #[arg(long, value_name = "DURATION", value_parser = neardup::index::parse_duration)]
+    pub older_than: std::time::Duration,
+}
+
+/// Options of `neardup index stats`.
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    #[command(flatten)]
+    pub index: IndexPath,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
 }

@@ -2,6 +2,7 @@
 //! stdout, summary and problems on stderr, exit code.
 
 mod args;
+mod index;
 mod progress;
 
 use std::io::{self, IsTerminal, Write};
@@ -47,6 +48,7 @@ pub fn run() -> i32 {
         Command::Lines(args) => lines(args),
         Command::Dedup(args) => dedup(args),
         Command::Headlines(args) => headlines(args),
+        Command::Index(args) => index::run(args),
     };
     match result {
         Ok(code) => code,
