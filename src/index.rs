@@ -182,6 +182,8 @@ pub struct AddOptions {
     pub store_shingles: bool,
     /// The time recorded as "added", in seconds since 1970 (for `evict`).
     pub added_at: i64,
+    /// Documents per transaction (see [`COMMIT_DOCS`]).
+    pub commit_docs: usize,
 }
 
 /// What an add did.
@@ -865,7 +867,7 @@ impl Index {
         let mut seen: HashSet<u128> = HashSet::new();
         let mut sources = HashMap::new();
         let mut first = true;
-        let mut writes = Writes::default();
+        let mut writes = Writes::new(opts.commit_docs);
         let params = self.params.clone();
         progress.begin("adding", None);
         let this = &mut *self;
@@ -873,6 +875,7 @@ impl Index {
             let this: &mut Index = &mut *this;
             writes.begin(&this.conn)?;
             let tx = &this.conn;
+            let reads_len = reads.len();
             if std::mem::take(&mut first) {
                 this.save_boilerplate(tx, &boilerplate)?;
             }
@@ -906,7 +909,7 @@ impl Index {
                 }
             }
             Self::insert_bands(tx, bands)?;
-            writes.done(tx, READ_BATCH_DOCS)
+            writes.done(tx, reads_len)
         });
         progress.finish();
         writes.end(&self.conn, r).map_err(self.err())?;
@@ -1056,7 +1059,7 @@ impl Index {
         let mut seen: HashSet<u128> = HashSet::new();
         let mut sources = HashMap::new();
         let mut first = true;
-        let mut writes = Writes::default();
+        let mut writes = Writes::new(add.map_or(COMMIT_DOCS, |a| a.commit_docs));
         let (mut t_lookup, mut t_verify, mut t_add) =
             (Duration::ZERO, Duration::ZERO, Duration::ZERO);
         let t_all = Instant::now();
@@ -1415,13 +1418,21 @@ impl Index {
 pub const COMMIT_DOCS: usize = 65_536;
 
 /// An open write transaction spanning several batches.
-#[derive(Default)]
 struct Writes {
     open: bool,
     docs: usize,
+    limit: usize,
 }
 
 impl Writes {
+    fn new(limit: usize) -> Self {
+        Writes {
+            open: false,
+            docs: 0,
+            limit: limit.max(1),
+        }
+    }
+
     fn begin(&mut self, conn: &Connection) -> rusqlite::Result<()> {
         if !self.open {
             conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -1433,7 +1444,7 @@ impl Writes {
     /// `docs` more documents are written; commits once there are enough.
     fn done(&mut self, conn: &Connection, docs: usize) -> rusqlite::Result<()> {
         self.docs += docs;
-        if self.docs >= COMMIT_DOCS {
+        if self.docs >= self.limit {
             conn.execute_batch("COMMIT")?;
             self.open = false;
             self.docs = 0;

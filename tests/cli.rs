@@ -1,82 +1,13 @@
 //! Runs the real `neardup` binary on real files: samples/, generated corpora, bad inputs.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use neardup::synth::{generate, SynthConfig};
 
-fn neardup(args: &[&str]) -> Output {
-    run_with(args, &[], None)
-}
-
-fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_neardup"));
-    cmd.args(args).stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the binary runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
-
-fn clusters(v: &serde_json::Value) -> BTreeSet<Vec<String>> {
-    v["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            c["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .collect()
-}
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
-}
-
-fn corpus(docs: usize, seed: u64) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = SynthConfig {
-        docs,
-        seed,
-        sites: 8,
-        ..SynthConfig::default()
-    };
-    generate(&config, dir.path()).unwrap();
-    dir
-}
+mod common;
+use common::*;
 
 #[test]
 fn samples_give_the_expected_clusters() {
@@ -170,20 +101,6 @@ fn output_is_identical_across_thread_counts_and_input_order() {
     );
     assert_eq!(forward.stdout, backward.stdout);
     assert_eq!(clusters(&json(&forward)).len(), clusters(&json(&one)).len());
-}
-
-fn walk(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.to_str().unwrap().to_owned());
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -1012,12 +929,6 @@ fn dedup_killed_midway_leaves_no_output() {
         .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
         .collect();
     assert_eq!(before, after, "input unchanged");
-}
-
-fn kill9(child: &mut std::process::Child) {
-    // SIGKILL: Child::kill sends exactly that on Unix.
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]

@@ -462,6 +462,10 @@ pub struct IndexAddArgs {
     /// archive with its publication dates.
     #[arg(long, value_name = "SECONDS")]
     pub added_at: Option<i64>,
+    /// Documents written per transaction: a run that is killed loses at most this many, which
+    /// the same add puts back. Smaller is slower on large indexes.
+    #[arg(long, default_value_t = neardup::index::COMMIT_DOCS, value_name = "N")]
+    pub commit_every: usize,
     #[command(flatten)]
     pub params: IndexParamArgs,
     #[command(flatten)]
@@ -502,6 +506,9 @@ pub struct IndexQueryArgs {
     /// With --add: the "added" time, seconds since 1970.
     #[arg(long, requires = "add", value_name = "SECONDS")]
     pub added_at: Option<i64>,
+    /// With --add: documents written per transaction (see `index add`).
+    #[arg(long, requires = "add", default_value_t = neardup::index::COMMIT_DOCS, value_name = "N")]
+    pub commit_every: usize,
     /// Exit with code 3 when any document duplicates an indexed one.
     #[arg(long)]
     pub fail_on_duplicates: bool,

@@ -34,6 +34,7 @@ fn add(args: IndexAddArgs) -> anyhow::Result<i32> {
     let opts = AddOptions {
         store_shingles: args.store_shingles,
         added_at: args.added_at.unwrap_or_else(index::now),
+        commit_docs: args.commit_every,
     };
     let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
     let (s, skipped, warnings) = index.add(&corpus, &input, &opts, &bars)?;
@@ -72,6 +73,7 @@ fn query(args: IndexQueryArgs) -> anyhow::Result<i32> {
     let opts = AddOptions {
         store_shingles: args.store_shingles,
         added_at: args.added_at.unwrap_or_else(index::now),
+        commit_docs: args.commit_every,
     };
     let bars = progress::Bars::new(!args.quiet && io::stderr().is_terminal());
     let out = index.query(&corpus, &input, threshold, args.add.then_some(&opts), &bars)?;
