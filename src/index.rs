@@ -522,19 +522,19 @@ impl Index {
             path: path.to_path_buf(),
             cause: format!("not a neardup index ({e})"),
         };
+        let not_ours = || Error::Index {
+            path: path.to_path_buf(),
+            cause: "not a neardup index (an SQLite database without neardup's tables)".into(),
+        };
+        let empty = |conn: &Connection| -> rusqlite::Result<bool> {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n == 0)
+        };
         if !has_meta(&conn).map_err(not_index)? {
-            let empty = conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map_err(&err)?
-                == 0;
-            if !create || !empty {
-                return Err(Error::Index {
-                    path: path.to_path_buf(),
-                    cause: "not a neardup index (an SQLite database without neardup's tables)"
-                        .into(),
-                });
+            if !create {
+                return Err(not_ours());
             }
             let params = requested.new_params()?;
             // WAL: readers see the last committed state while a writer adds.
@@ -545,6 +545,9 @@ impl Index {
                 .map_err(&err)?;
             // Another process may have created it meanwhile.
             if !has_meta(&tx).map_err(&err)? {
+                if !empty(&tx).map_err(&err)? {
+                    return Err(not_ours());
+                }
                 tx.execute_batch(SCHEMA).map_err(&err)?;
                 let rows = [
                     ("format", FORMAT_VERSION.to_string()),
@@ -1392,7 +1395,11 @@ impl Index {
             documents,
             stored_shingles,
             bytes_on_disk,
-            bytes_per_document: bytes_on_disk as f64 / documents.max(1) as f64,
+            bytes_per_document: if documents == 0 {
+                0.0
+            } else {
+                bytes_on_disk as f64 / documents as f64
+            },
             boilerplate_lines,
             added_range,
             params: self.params.clone(),
