@@ -18,11 +18,64 @@
 
 use std::collections::HashSet;
 
-use rayon::prelude::*;
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
-
 use crate::corpus::{Corpus, Pending};
-use crate::normalize::{normalize_into, word_count};
+use crate::normalize::{ascii_lines, normalize_into, word_hash, word_hashes_into};
+use rayon::prelude::*;
+
+/// The key of a line: a hash of its word hashes, in order.
+#[inline]
+fn line_hash(words: &[u64]) -> u64 {
+    let mut h = 0x1319_8a2e_0370_7344u64 ^ words.len() as u64;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(29);
+    }
+    crate::shingle::fmix64(h)
+}
+
+/// The key of a line of canonical text (see [`crate::normalize::normalize_into`]).
+pub fn line_key(normalized: &str) -> u64 {
+    let words: Vec<u64> = if normalized.is_empty() {
+        Vec::new()
+    } else {
+        normalized
+            .as_bytes()
+            .split(|&b| b == b' ')
+            .map(word_hash)
+            .collect()
+    };
+    line_hash(&words)
+}
+
+/// The exact-duplicate hash of a whole text: two independent 64-bit folds of every word hash
+/// of every line, so it depends only on the canonical text, not on its line breaks.
+#[derive(Clone, Copy)]
+struct ContentHash(u64, u64, u64);
+
+impl ContentHash {
+    fn new() -> Self {
+        ContentHash(0x243f_6a88_85a3_08d3, 0xa409_3822_299f_31d0, 0)
+    }
+
+    #[inline]
+    fn add(&mut self, words: &[u64]) {
+        for &w in words {
+            self.0 = (self.0 ^ w)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .rotate_left(31);
+            self.1 = (self.1 ^ w.rotate_left(17))
+                .wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+                .rotate_left(27);
+        }
+        self.2 += words.len() as u64;
+    }
+
+    fn finish(self) -> u128 {
+        use crate::shingle::fmix64;
+        let a = fmix64(self.0 ^ self.2);
+        let b = fmix64(self.1 ^ self.2.rotate_left(32));
+        (a as u128) << 64 | b as u128
+    }
+}
 
 /// Mean share of a carrying document's words that must lie outside frequent lines for a
 /// frequent line to count as boilerplate (condition 2 in the module docs).
@@ -59,10 +112,11 @@ pub struct Boilerplate {
     sampled: usize,
 }
 
-/// Per-thread buffers for [`Boilerplate::canonical_into`].
+/// Per-thread buffers for [`Boilerplate::canonical_into`] and [`Boilerplate::words_into`].
 #[derive(Debug, Default)]
 pub struct LineScratch {
     line: String,
+    words: Vec<u64>,
 }
 
 /// What the census keeps of one sampled document: its distinct lines with their word counts,
@@ -72,23 +126,22 @@ struct DocLines {
     content: u64,
 }
 
-fn doc_lines(text: &str, buf: &mut String) -> DocLines {
+fn doc_lines(text: &str, s: &mut LineScratch) -> DocLines {
     let mut lines: Vec<(u64, u32)> = Vec::new();
-    let mut content = Xxh3::new();
-    for raw in text.lines() {
-        normalize_into(raw, buf);
-        if buf.is_empty() {
+    let mut content = ContentHash::new();
+    for raw in text.split('\n') {
+        word_hashes_into(raw, &mut s.line, &mut s.words);
+        if s.words.is_empty() {
             continue;
         }
-        content.update(buf.as_bytes());
-        content.update(b" ");
-        lines.push((xxh3_64(buf.as_bytes()), word_count(buf) as u32));
+        content.add(&s.words);
+        lines.push((line_hash(&s.words), s.words.len() as u32));
     }
     lines.sort_unstable();
     lines.dedup_by_key(|l| l.0);
     DocLines {
         lines,
-        content: content.digest(),
+        content: content.finish() as u64,
     }
 }
 
@@ -115,11 +168,11 @@ impl Boilerplate {
                 .collect();
             let docs: Vec<DocLines> = picked
                 .into_par_iter()
-                .map_init(String::new, |buf, p| {
+                .map_init(LineScratch::default, |s, p| {
                     corpus
                         .read(p)
                         .ok()
-                        .map(|(_, doc, _)| doc_lines(&doc.text, buf))
+                        .map(|(_, doc, _)| doc_lines(&doc.text, s))
                 })
                 .flatten()
                 .collect();
@@ -214,7 +267,12 @@ impl Boilerplate {
 
     /// True when the normalized line `normalized` is boilerplate.
     pub fn contains(&self, normalized: &str) -> bool {
-        !self.lines.is_empty() && self.lines.contains(&xxh3_64(normalized.as_bytes()))
+        !self.lines.is_empty() && self.lines.contains(&line_key(normalized))
+    }
+
+    /// True when the line whose [`word_hash`]es are `words` is boilerplate.
+    pub fn contains_words(&self, words: &[u64]) -> bool {
+        !self.lines.is_empty() && self.lines.contains(&line_hash(words))
     }
 
     /// Distinct documents the census looked at.
@@ -236,16 +294,18 @@ impl Boilerplate {
     /// ```
     pub fn canonical_into(&self, text: &str, s: &mut LineScratch, out: &mut String) -> u128 {
         out.clear();
-        let mut content = Xxh3::new();
+        let mut content = ContentHash::new();
         let mut stripped_any = false;
-        for raw in text.lines() {
+        for raw in text.split('\n') {
             normalize_into(raw, &mut s.line);
             if s.line.is_empty() {
                 continue;
             }
-            content.update(s.line.as_bytes());
-            content.update(b" ");
-            if !self.lines.is_empty() && self.lines.contains(&xxh3_64(s.line.as_bytes())) {
+            s.words.clear();
+            s.words
+                .extend(s.line.as_bytes().split(|&b| b == b' ').map(word_hash));
+            content.add(&s.words);
+            if !self.lines.is_empty() && self.lines.contains(&line_hash(&s.words)) {
                 stripped_any = true;
                 continue;
             }
@@ -256,7 +316,7 @@ impl Boilerplate {
         }
         if out.is_empty() && stripped_any {
             // Nothing but boilerplate: the page is its boilerplate.
-            for raw in text.lines() {
+            for raw in text.split('\n') {
                 normalize_into(raw, &mut s.line);
                 if !s.line.is_empty() {
                     if !out.is_empty() {
@@ -266,7 +326,64 @@ impl Boilerplate {
                 }
             }
         }
-        content.digest128()
+        content.finish()
+    }
+
+    /// Like [`Boilerplate::canonical_into`], but writes the [`word_hash`]es of the canonical
+    /// text into `out` instead of the text, without building it: the fast path of word
+    /// shingles. Returns the same exact-duplicate hash.
+    ///
+    /// ```
+    /// use neardup::boilerplate::{Boilerplate, LineScratch};
+    /// use neardup::normalize::word_hash;
+    /// let (mut s, mut text, mut words) = (LineScratch::default(), String::new(), Vec::new());
+    /// let bp = Boilerplate::none();
+    /// let a = bp.words_into("Hello,\r\n  World!", &mut s, &mut words);
+    /// assert_eq!(words, vec![word_hash(b"hello"), word_hash(b"world")]);
+    /// assert_eq!(a, bp.canonical_into("Hello,\r\n  World!", &mut s, &mut text));
+    /// ```
+    pub fn words_into(&self, text: &str, s: &mut LineScratch, out: &mut Vec<u64>) -> u128 {
+        out.clear();
+        let mut content = ContentHash::new();
+        let mut stripped_any = false;
+        if text.is_ascii() {
+            ascii_lines(text.as_bytes(), &mut s.words, |words| {
+                if words.is_empty() {
+                    return;
+                }
+                content.add(words);
+                if !self.lines.is_empty() && self.lines.contains(&line_hash(words)) {
+                    stripped_any = true;
+                    return;
+                }
+                out.extend_from_slice(words);
+            });
+            if out.is_empty() && stripped_any {
+                ascii_lines(text.as_bytes(), &mut s.words, |words| {
+                    out.extend_from_slice(words)
+                });
+            }
+            return content.finish();
+        }
+        for raw in text.split('\n') {
+            word_hashes_into(raw, &mut s.line, &mut s.words);
+            if s.words.is_empty() {
+                continue;
+            }
+            content.add(&s.words);
+            if !self.lines.is_empty() && self.lines.contains(&line_hash(&s.words)) {
+                stripped_any = true;
+                continue;
+            }
+            out.extend_from_slice(&s.words);
+        }
+        if out.is_empty() && stripped_any {
+            for raw in text.split('\n') {
+                word_hashes_into(raw, &mut s.line, &mut s.words);
+                out.extend_from_slice(&s.words);
+            }
+        }
+        content.finish()
     }
 }
 
@@ -275,13 +392,13 @@ mod tests {
     use super::*;
 
     fn learn(texts: &[String]) -> Boilerplate {
-        let mut buf = String::new();
-        let docs: Vec<DocLines> = texts.iter().map(|t| doc_lines(t, &mut buf)).collect();
+        let mut s = LineScratch::default();
+        let docs: Vec<DocLines> = texts.iter().map(|t| doc_lines(t, &mut s)).collect();
         Boilerplate::from_sample(&docs, &BoilerplateConfig::default())
     }
 
     fn key(line: &str) -> u64 {
-        xxh3_64(crate::normalize::normalize(line).as_bytes())
+        line_key(&crate::normalize::normalize(line))
     }
 
     #[test]

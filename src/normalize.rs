@@ -99,6 +99,143 @@ fn unicode_into(text: &str, out: &mut String) {
     }
 }
 
+/// Which bytes are ASCII letters or digits: the word bytes of ASCII text.
+static ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+/// Sets bit 5 of every byte: lower-cases an ASCII letter and leaves an ASCII digit as it is.
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// Hash of the bytes of one word, each byte OR-ed with `fold` (0 for canonical words, [`FOLD`]
+/// for raw ASCII letters and digits, which lower-cases them on the way). Eight bytes per
+/// step; two words of at most eight bytes and the same length never collide.
+#[inline]
+fn hash_folded(bytes: &[u8], fold: u64) -> u64 {
+    const K: u64 = 0xd6e8_feb8_6659_fd93;
+    let mut h = (bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x243f_6a88_85a3_08d3;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().expect("eight bytes")) | fold;
+        h = (h ^ v).wrapping_mul(K).rotate_left(32);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        let mask = u64::MAX >> (64 - 8 * rest.len());
+        let v = u64::from_le_bytes(buf) | (fold & mask);
+        h = (h ^ v).wrapping_mul(K).rotate_left(32);
+    }
+    crate::shingle::fmix64(h)
+}
+
+/// [`hash_folded`] of the raw ASCII word `bytes[start..end]` with [`FOLD`], reading the
+/// last partial chunk with one 8-byte load when the text goes on far enough.
+#[inline]
+fn hash_ascii_word(bytes: &[u8], start: usize, end: usize) -> u64 {
+    const K: u64 = 0xd6e8_feb8_6659_fd93;
+    let len = end - start;
+    let mut h = (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x243f_6a88_85a3_08d3;
+    let mut p = start;
+    while p + 8 <= end {
+        let v = u64::from_le_bytes(bytes[p..p + 8].try_into().expect("eight bytes")) | FOLD;
+        h = (h ^ v).wrapping_mul(K).rotate_left(32);
+        p += 8;
+    }
+    let rest = end - p;
+    if rest > 0 {
+        let raw = if p + 8 <= bytes.len() {
+            u64::from_le_bytes(bytes[p..p + 8].try_into().expect("eight bytes"))
+        } else {
+            let mut buf = [0u8; 8];
+            buf[..rest].copy_from_slice(&bytes[p..end]);
+            u64::from_le_bytes(buf)
+        };
+        let mask = u64::MAX >> (64 - 8 * rest);
+        let v = (raw | FOLD) & mask;
+        h = (h ^ v).wrapping_mul(K).rotate_left(32);
+    }
+    crate::shingle::fmix64(h)
+}
+
+/// For ASCII text: calls `on_line` with the [`word_hash`]es of each line's canonical words
+/// (lines end at `\n`), in one pass over the bytes, reusing `words` as the buffer.
+pub(crate) fn ascii_lines(bytes: &[u8], words: &mut Vec<u64>, mut on_line: impl FnMut(&[u64])) {
+    debug_assert!(bytes.is_ascii());
+    let n = bytes.len();
+    let mut i = 0;
+    words.clear();
+    loop {
+        while i < n && !ALNUM[bytes[i] as usize] {
+            if bytes[i] == b'\n' {
+                on_line(words);
+                words.clear();
+            }
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let start = i;
+        while i < n && ALNUM[bytes[i] as usize] {
+            i += 1;
+        }
+        words.push(hash_ascii_word(bytes, start, i));
+    }
+    on_line(words);
+}
+
+/// Hash of one word of canonical text (see [`normalize_into`]). Shingles, boilerplate lines
+/// and exact-duplicate hashes are all built from these.
+///
+/// ```
+/// use neardup::normalize::{word_hash, word_hashes_into};
+/// let (mut buf, mut words) = (String::new(), Vec::new());
+/// word_hashes_into("Hello, WORLD!", &mut buf, &mut words);
+/// assert_eq!(words, vec![word_hash(b"hello"), word_hash(b"world")]);
+/// ```
+#[inline]
+pub fn word_hash(word: &[u8]) -> u64 {
+    hash_folded(word, 0)
+}
+
+/// Writes the [`word_hash`] of every word of the canonical form of `text` into `out` (cleared
+/// first), as if `text` were normalized and split at its spaces. ASCII text is hashed straight
+/// from its bytes, with no canonical copy; other text goes through [`normalize_into`] with
+/// `buf` as its buffer.
+pub fn word_hashes_into(text: &str, buf: &mut String, out: &mut Vec<u64>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    if !bytes.is_ascii() {
+        normalize_into(text, buf);
+        if !buf.is_empty() {
+            out.extend(buf.as_bytes().split(|&b| b == b' ').map(word_hash));
+        }
+        return;
+    }
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        while i < n && !ALNUM[bytes[i] as usize] {
+            i += 1;
+        }
+        let start = i;
+        while i < n && ALNUM[bytes[i] as usize] {
+            i += 1;
+        }
+        if start < i {
+            out.push(hash_ascii_word(bytes, start, i));
+        }
+    }
+}
+
 /// Number of words in canonical text produced by [`normalize_into`].
 pub fn word_count(normalized: &str) -> usize {
     if normalized.is_empty() {
@@ -176,6 +313,36 @@ mod tests {
                 }
             }
             prop_assert_eq!(normalize(&s), whole);
+        }
+
+        /// Hashing raw text gives the hashes of its canonical words, on both paths.
+        #[test]
+        fn word_hashes_are_those_of_the_canonical_words(s in "([ -~\\t\\r\\n]|\\PC){0,80}") {
+            let (mut buf, mut fast) = (String::new(), Vec::new());
+            word_hashes_into(&s, &mut buf, &mut fast);
+            let canonical = normalize(&s);
+            let want: Vec<u64> = if canonical.is_empty() {
+                Vec::new()
+            } else {
+                canonical.split(' ').map(|w| word_hash(w.as_bytes())).collect()
+            };
+            prop_assert_eq!(fast, want);
+        }
+
+        /// The one-pass ASCII line splitter gives each line's word hashes.
+        #[test]
+        fn ascii_lines_agree_with_word_hashes(s in "[ -~\\t\\r\\n]{0,120}") {
+            let mut got: Vec<Vec<u64>> = Vec::new();
+            ascii_lines(s.as_bytes(), &mut Vec::new(), |w| got.push(w.to_vec()));
+            let (mut buf, mut words) = (String::new(), Vec::new());
+            let want: Vec<Vec<u64>> = s
+                .split('\n')
+                .map(|line| {
+                    word_hashes_into(line, &mut buf, &mut words);
+                    words.clone()
+                })
+                .collect();
+            prop_assert_eq!(got, want);
         }
 
         #[test]

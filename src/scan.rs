@@ -21,12 +21,12 @@ use crate::error::Result;
 use crate::lsh;
 use crate::lsh::LshParams;
 use crate::minhash::{self, MinHasher};
-use crate::normalize::{normalize_into, word_count};
+use crate::normalize::{normalize_into, word_count, word_hashes_into};
 use crate::progress::Progress;
 use crate::report::{
     self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary,
 };
-use crate::shingle::Shingler;
+use crate::shingle::{ShingleKind, Shingler};
 use crate::verify::{self, Overlap, Sets};
 
 /// What is kept of every document between the passes.
@@ -104,13 +104,23 @@ impl<'a> Fingerprinter<'a> {
     /// a left-out line; sorted and unique.
     pub(crate) fn body_shingles(&self, text: &str, s: &mut Scratch) -> Vec<u64> {
         let mut body = Vec::new();
-        for raw in text.lines() {
-            normalize_into(raw, &mut s.norm);
-            if word_count(&s.norm) < BODY_LINE_MIN_WORDS || self.boilerplate.contains(&s.norm) {
-                continue;
+        let by_words = matches!(self.shingler.kind(), ShingleKind::Word(_));
+        for raw in text.split('\n') {
+            if by_words {
+                word_hashes_into(raw, &mut s.norm, &mut s.words);
+                if s.words.len() < BODY_LINE_MIN_WORDS || self.boilerplate.contains_words(&s.words)
+                {
+                    continue;
+                }
+                self.shingler.from_words_into(&s.words, &mut s.shingles);
+            } else {
+                normalize_into(raw, &mut s.norm);
+                if word_count(&s.norm) < BODY_LINE_MIN_WORDS || self.boilerplate.contains(&s.norm) {
+                    continue;
+                }
+                self.shingler
+                    .positional_into(&s.norm, &mut s.words, &mut s.shingles);
             }
-            self.shingler
-                .positional_into(&s.norm, &mut s.words, &mut s.shingles);
             body.extend_from_slice(&s.shingles);
         }
         body.sort_unstable();
@@ -118,15 +128,26 @@ impl<'a> Fingerprinter<'a> {
         body
     }
 
-    /// Leaves the canonical text (boilerplate left out) in `s.norm` and its shingle set in
-    /// `s.shingles`; returns the exact-duplicate hash of the whole text.
+    /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`; returns the
+    /// exact-duplicate hash of the whole text. Word shingles are hashed straight from the text;
+    /// character shingles go through its canonical form, left in `s.norm`.
     pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
-        let content = self
-            .boilerplate
-            .canonical_into(text, &mut s.lines, &mut s.norm);
-        self.shingler
-            .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
-        content
+        if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
+            let content = self
+                .boilerplate
+                .words_into(text, &mut s.lines, &mut s.words);
+            self.shingler.from_words_into(&s.words, &mut s.shingles);
+            s.shingles.sort_unstable();
+            s.shingles.dedup();
+            content
+        } else {
+            let content = self
+                .boilerplate
+                .canonical_into(text, &mut s.lines, &mut s.norm);
+            self.shingler
+                .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
+            content
+        }
     }
 }
 

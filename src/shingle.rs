@@ -1,8 +1,9 @@
 //! Stage 3, shingle: canonical text → the sorted, de-duplicated set of its shingle hashes.
 //!
 //! Word shingles (the default) are runs of `n` consecutive words. Every word is hashed once
-//! with seeded xxh3, and each n-gram hash is derived arithmetically from its word hashes, so no
-//! byte is hashed twice. Character shingles are runs of `n` characters of the canonical text
+//! ([`crate::normalize::word_hash`], straight from the raw bytes for ASCII text), and each
+//! n-gram hash is derived arithmetically from its word hashes and the seed, so no byte is
+//! hashed twice. Character shingles are runs of `n` characters of the canonical text
 //! (spaces included), for scripts written without spaces between words.
 //!
 //! Invariants: the output is sorted and free of repeats; a non-empty text shorter than one
@@ -13,6 +14,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::normalize::word_hash;
 
 /// How a document is cut into shingles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +86,8 @@ impl FromStr for ShingleKind {
 pub struct Shingler {
     kind: ShingleKind,
     seed: u64,
+    /// The seed, mixed: where the hash of every word n-gram starts.
+    start: u64,
 }
 
 const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -97,10 +102,10 @@ pub(crate) fn fmix64(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Hash of a run of word hashes; order-sensitive.
+/// Hash of a run of word hashes under a mixed seed; order-sensitive.
 #[inline]
-fn combine(words: &[u64]) -> u64 {
-    let mut h = MIX;
+fn combine(start: u64, words: &[u64]) -> u64 {
+    let mut h = start;
     for &w in words {
         h = (h ^ w).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(29);
     }
@@ -110,7 +115,33 @@ fn combine(words: &[u64]) -> u64 {
 impl Shingler {
     /// A shingler of the given kind whose hashes depend on `seed`.
     pub fn new(kind: ShingleKind, seed: u64) -> Self {
-        Shingler { kind, seed }
+        Shingler {
+            kind,
+            seed,
+            start: MIX ^ fmix64(seed),
+        }
+    }
+
+    /// For word shingles: writes the hash of the n-gram starting at every word of `words`
+    /// (the [`word_hash`]es of a canonical text, in order) into `out`, repeats kept; a text
+    /// shorter than one shingle gives one hash. Gives what [`Shingler::positional_into`] gives
+    /// for the canonical text.
+    ///
+    /// # Panics
+    /// For a character shingler, which needs the text itself.
+    pub fn from_words_into(&self, words: &[u64], out: &mut Vec<u64>) {
+        let ShingleKind::Word(n) = self.kind else {
+            panic!("character shingles need the canonical text");
+        };
+        out.clear();
+        if words.is_empty() {
+            return;
+        }
+        if words.len() <= n {
+            out.push(combine(self.start, words));
+        } else {
+            out.extend(words.windows(n).map(|w| combine(self.start, w)));
+        }
     }
 
     /// The kind of shingle this shingler cuts.
@@ -136,18 +167,9 @@ impl Shingler {
             return;
         }
         match self.kind {
-            ShingleKind::Word(n) => {
-                scratch.extend(
-                    normalized
-                        .as_bytes()
-                        .split(|&b| b == b' ')
-                        .map(|w| xxh3_64_with_seed(w, self.seed)),
-                );
-                if scratch.len() <= n {
-                    out.push(combine(scratch));
-                } else {
-                    out.extend(scratch.windows(n).map(combine));
-                }
+            ShingleKind::Word(_) => {
+                scratch.extend(normalized.as_bytes().split(|&b| b == b' ').map(word_hash));
+                self.from_words_into(scratch, out);
             }
             ShingleKind::Char(n) => {
                 let bytes = normalized.as_bytes();
