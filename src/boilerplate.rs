@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 
 use crate::corpus::{Corpus, Pending};
-use crate::normalize::{ascii_lines, normalize_into, word_hash, word_hashes_into};
+use crate::normalize::{line_words, normalize_into, word_hash};
 use rayon::prelude::*;
 
 /// The key of a line: a hash of its word hashes, in order.
@@ -129,14 +129,12 @@ struct DocLines {
 fn doc_lines(text: &str, s: &mut LineScratch) -> DocLines {
     let mut lines: Vec<(u64, u32)> = Vec::new();
     let mut content = ContentHash::new();
-    for raw in text.split('\n') {
-        word_hashes_into(raw, &mut s.line, &mut s.words);
-        if s.words.is_empty() {
-            continue;
+    line_words(text, &mut s.line, &mut s.words, |words| {
+        if !words.is_empty() {
+            content.add(words);
+            lines.push((line_hash(words), words.len() as u32));
         }
-        content.add(&s.words);
-        lines.push((line_hash(&s.words), s.words.len() as u32));
-    }
+    });
     lines.sort_unstable();
     lines.dedup_by_key(|l| l.0);
     DocLines {
@@ -346,42 +344,21 @@ impl Boilerplate {
         out.clear();
         let mut content = ContentHash::new();
         let mut stripped_any = false;
-        if text.is_ascii() {
-            ascii_lines(text.as_bytes(), &mut s.words, |words| {
-                if words.is_empty() {
-                    return;
-                }
-                content.add(words);
-                if !self.lines.is_empty() && self.lines.contains(&line_hash(words)) {
-                    stripped_any = true;
-                    return;
-                }
-                out.extend_from_slice(words);
-            });
-            if out.is_empty() && stripped_any {
-                ascii_lines(text.as_bytes(), &mut s.words, |words| {
-                    out.extend_from_slice(words)
-                });
+        line_words(text, &mut s.line, &mut s.words, |words| {
+            if words.is_empty() {
+                return;
             }
-            return content.finish();
-        }
-        for raw in text.split('\n') {
-            word_hashes_into(raw, &mut s.line, &mut s.words);
-            if s.words.is_empty() {
-                continue;
-            }
-            content.add(&s.words);
-            if !self.lines.is_empty() && self.lines.contains(&line_hash(&s.words)) {
+            content.add(words);
+            if !self.lines.is_empty() && self.lines.contains(&line_hash(words)) {
                 stripped_any = true;
-                continue;
+                return;
             }
-            out.extend_from_slice(&s.words);
-        }
+            out.extend_from_slice(words);
+        });
         if out.is_empty() && stripped_any {
-            for raw in text.split('\n') {
-                word_hashes_into(raw, &mut s.line, &mut s.words);
-                out.extend_from_slice(&s.words);
-            }
+            line_words(text, &mut s.line, &mut s.words, |words| {
+                out.extend_from_slice(words)
+            });
         }
         content.finish()
     }

@@ -138,7 +138,7 @@ fn hash_folded(bytes: &[u8], fold: u64) -> u64 {
 
 /// [`hash_folded`] of the raw ASCII word `bytes[start..end]` with [`FOLD`], reading the
 /// last partial chunk with one 8-byte load when the text goes on far enough.
-#[inline]
+#[inline(always)]
 fn hash_ascii_word(bytes: &[u8], start: usize, end: usize) -> u64 {
     const K: u64 = 0xd6e8_feb8_6659_fd93;
     let len = end - start;
@@ -165,18 +165,47 @@ fn hash_ascii_word(bytes: &[u8], start: usize, end: usize) -> u64 {
     crate::shingle::fmix64(h)
 }
 
-/// For ASCII text: calls `on_line` with the [`word_hash`]es of each line's canonical words
-/// (lines end at `\n`), in one pass over the bytes, reusing `words` as the buffer.
-pub(crate) fn ascii_lines(bytes: &[u8], words: &mut Vec<u64>, mut on_line: impl FnMut(&[u64])) {
-    debug_assert!(bytes.is_ascii());
+/// Calls `on_line` with the [`word_hash`]es of the canonical words of each line of `text`
+/// (lines end at `\n`), reusing `words` and `buf` as buffers. One pass over the bytes: ASCII
+/// is hashed as it is read; a line holding any other character is normalized on its own.
+pub fn line_words(
+    text: &str,
+    buf: &mut String,
+    words: &mut Vec<u64>,
+    mut on_line: impl FnMut(&[u64]),
+) {
+    let bytes = text.as_bytes();
     let n = bytes.len();
     let mut i = 0;
+    let mut line_start = 0;
     words.clear();
     loop {
         while i < n && !ALNUM[bytes[i] as usize] {
-            if bytes[i] == b'\n' {
-                on_line(words);
-                words.clear();
+            match bytes[i] {
+                b'\n' => {
+                    on_line(words);
+                    words.clear();
+                    line_start = i + 1;
+                }
+                b if b >= 0x80 => {
+                    // Not ASCII: this whole line takes the Unicode path.
+                    let end = bytes[i..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(n, |p| i + p);
+                    // Line boundaries are ASCII, so these are char boundaries.
+                    normalize_into(&text[line_start..end], buf);
+                    words.clear();
+                    if !buf.is_empty() {
+                        words.extend(buf.as_bytes().split(|&b| b == b' ').map(word_hash));
+                    }
+                    i = end;
+                    if i >= n {
+                        break;
+                    }
+                    continue;
+                }
+                _ => {}
             }
             i += 1;
         }
@@ -329,11 +358,11 @@ mod tests {
             prop_assert_eq!(fast, want);
         }
 
-        /// The one-pass ASCII line splitter gives each line's word hashes.
+        /// The one-pass line splitter gives each line's word hashes.
         #[test]
-        fn ascii_lines_agree_with_word_hashes(s in "[ -~\\t\\r\\n]{0,120}") {
+        fn line_words_agree_with_word_hashes(s in "([ -~\\t\\r\\n]|\\PC){0,120}") {
             let mut got: Vec<Vec<u64>> = Vec::new();
-            ascii_lines(s.as_bytes(), &mut Vec::new(), |w| got.push(w.to_vec()));
+            line_words(&s, &mut String::new(), &mut Vec::new(), |w| got.push(w.to_vec()));
             let (mut buf, mut words) = (String::new(), Vec::new());
             let want: Vec<Vec<u64>> = s
                 .split('\n')
