@@ -1,6 +1,8 @@
-//! Normalize + shingle throughput (bytes of raw text per second), on the sample articles.
+//! Normalize + shingle throughput (bytes of raw text per second), on the sample articles: the
+//! canonical-text path (character shingles, `compare`) and the one-pass word path of `scan`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use neardup::boilerplate::{Boilerplate, LineScratch};
 use neardup::normalize::normalize_into;
 use neardup::shingle::{ShingleKind, Shingler};
 
@@ -41,6 +43,34 @@ fn bench(c: &mut Criterion) {
                 normalize_into(input, &mut norm);
                 shingler.shingles_into(&norm, &mut words, &mut out);
                 assert_eq!(out.len(), expected);
+            })
+        });
+    }
+    g.finish();
+
+    // What scan does per document: one pass from raw text to word hashes, then n-grams.
+    let mut g = c.benchmark_group("words+shingle (scan)");
+    let bp = Boilerplate::none();
+    for (name, input) in [("ascii", &text), ("unicode", &unicode)] {
+        let shingler = Shingler::new(ShingleKind::Word(4), 1);
+        let (mut norm, mut words, mut want) = (String::new(), Vec::new(), Vec::new());
+        normalize_into(input, &mut norm);
+        shingler.shingles_into(&norm, &mut words, &mut want);
+        let (mut s, mut got) = (LineScratch::default(), Vec::new());
+        let run = |s: &mut LineScratch, words: &mut Vec<u64>, got: &mut Vec<u64>| {
+            bp.words_into(input, s, words);
+            shingler.from_words_into(words, got);
+            got.sort_unstable();
+            got.dedup();
+        };
+        run(&mut s, &mut words, &mut got);
+        // The same set as the canonical-text path.
+        assert_eq!(got, want, "{name}");
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                run(&mut s, &mut words, &mut got);
+                got.len()
             })
         });
     }
