@@ -42,6 +42,9 @@ pub struct ScanConfig {
     /// Also report documents of which at least this share lies in another (kind
     /// `contained`); `None` looks for near duplicates only.
     pub containment: Option<f64>,
+    /// Memory budget in bytes: when the signatures and band tables would need more, they go
+    /// to temporary files (see [`crate::spill`]). `None`: no budget.
+    pub memory: Option<u64>,
 }
 
 impl Default for ScanConfig {
@@ -56,6 +59,7 @@ impl Default for ScanConfig {
             verify: true,
             boilerplate: BoilerplateConfig::default(),
             containment: None,
+            memory: None,
         }
     }
 }
@@ -111,6 +115,40 @@ impl ScanConfig {
         self.lsh
             .unwrap_or_else(|| LshParams::for_threshold(self.threshold, self.num_perm))
     }
+}
+
+/// Parses a size in bytes: a number with an optional `K`, `M`, `G` or `T` (powers of 1024;
+/// `KiB`, `MB` and the like are read the same way).
+///
+/// ```
+/// use neardup::config::parse_size;
+/// assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+/// assert_eq!(parse_size("1.5G").unwrap(), 3 << 29);
+/// assert_eq!(parse_size("4096").unwrap(), 4096);
+/// assert!(parse_size("lots").is_err());
+/// ```
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 512M or 2G"))?;
+    let scale: u64 = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches(['B', 'I'])
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("unknown unit in {s:?}: use K, M, G or T")),
+    };
+    Ok((n * scale as f64) as u64)
 }
 
 #[cfg(test)]

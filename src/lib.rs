@@ -35,6 +35,7 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod shingle;
+pub mod spill;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -77,6 +77,40 @@ pub(crate) fn band_key(values: &[u32], band: usize) -> u64 {
     fmix64(h)
 }
 
+/// Appends the pairs of one bucket (documents sharing a band, sorted) to `pairs`, packed as
+/// `a << 32 | b` with `a < b`: every pair of a small bucket, each member with its next
+/// [`LARGE_BUCKET_WINDOW`] members in a large one.
+pub(crate) fn bucket_pairs<F>(bucket: &[u32], keep: &F, pairs: &mut Vec<u64>)
+where
+    F: Fn(u32, u32) -> bool,
+{
+    if bucket.len() < 2 {
+        return;
+    }
+    let window = if bucket.len() > LARGE_BUCKET {
+        LARGE_BUCKET_WINDOW
+    } else {
+        bucket.len()
+    };
+    for (i, &a) in bucket.iter().enumerate() {
+        for &b in bucket[i + 1..].iter().take(window) {
+            if keep(a, b) {
+                pairs.push((a as u64) << 32 | b as u64);
+            }
+        }
+    }
+}
+
+/// Sorted, unique pairs from packed per-band lists.
+pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
+    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
+    all.par_sort_unstable();
+    all.dedup();
+    all.into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
 /// `k` values each), as `(smaller, larger)` document indices, sorted and unique. Only pairs
 /// that `keep` accepts are emitted (containment mode uses it to skip pairs of very different
@@ -108,33 +142,16 @@ where
                 .collect();
             table.sort_unstable();
             let mut pairs = Vec::new();
-            for bucket in table.chunk_by(|x, y| x.0 == y.0) {
-                if bucket.len() < 2 {
-                    continue;
-                }
-                let window = if bucket.len() > LARGE_BUCKET {
-                    LARGE_BUCKET_WINDOW
-                } else {
-                    bucket.len()
-                };
-                for (i, &(_, a)) in bucket.iter().enumerate() {
-                    for &(_, b) in bucket[i + 1..].iter().take(window) {
-                        // The table is sorted by (key, doc), so a < b inside a bucket.
-                        if keep(a, b) {
-                            pairs.push((a as u64) << 32 | b as u64);
-                        }
-                    }
-                }
+            let mut bucket: Vec<u32> = Vec::new();
+            for group in table.chunk_by(|x, y| x.0 == y.0) {
+                bucket.clear();
+                bucket.extend(group.iter().map(|e| e.1));
+                bucket_pairs(&bucket, &keep, &mut pairs);
             }
             pairs
         })
         .collect();
-    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
-    all.par_sort_unstable();
-    all.dedup();
-    all.into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
+    merge_pairs(per_band)
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub struct Stats {
     pub checked: usize,
     /// Pairs that passed verification.
     pub verified: usize,
+    /// With a `--memory` budget that the corpus passed: the band-table runs written per band.
+    pub spill_runs: Option<usize>,
 }
 
 /// Everything a scan produced.
@@ -219,6 +221,46 @@ fn estimated_overlap(j: f64, a: u32, b: u32) -> Overlap {
     }
 }
 
+/// Bytes of memory per document besides its signature (metadata, id, order arrays), as the
+/// `--memory` budget counts them.
+pub const META_BYTES_PER_DOC: u64 = 200;
+
+/// Where the signatures are.
+enum Signatures {
+    /// In memory, `k` values per document, in id order.
+    Memory(Vec<u32>),
+    /// In a temporary file (see [`crate::spill`]).
+    Disk(crate::spill::SpilledSignatures),
+}
+
+impl std::fmt::Debug for Signatures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Signatures::Memory(v) => write!(f, "Signatures::Memory({} values)", v.len()),
+            Signatures::Disk(s) => write!(f, "Signatures::Disk({} documents)", s.len()),
+        }
+    }
+}
+
+impl Signatures {
+    /// Calls `f` with the signature of document `d`; `None` when it cannot be read back.
+    fn with<R>(&self, d: u32, k: usize, f: impl FnOnce(&[u32]) -> R) -> Option<R> {
+        match self {
+            Signatures::Memory(v) => Some(f(&v[d as usize * k..][..k])),
+            Signatures::Disk(s) => {
+                let mut sig = vec![0u32; k];
+                s.read(d, &mut sig).ok().map(|()| f(&sig))
+            }
+        }
+    }
+
+    fn estimate(&self, a: u32, b: u32, k: usize) -> f64 {
+        self.with(a, k, |x| self.with(b, k, |y| minhash::estimate(x, y)))
+            .flatten()
+            .unwrap_or(0.0)
+    }
+}
+
 /// The pipeline's result before any report: documents, clusters and the verified scores.
 #[derive(Debug)]
 pub struct Analysis {
@@ -232,7 +274,7 @@ pub struct Analysis {
     pub known: HashMap<(u32, u32), Overlap>,
     /// The strongest direct match of each document.
     pub best: HashMap<u32, (u32, Overlap)>,
-    sigs: Vec<u32>,
+    sigs: Signatures,
     boilerplate: Boilerplate,
     /// Timings and counts.
     pub stats: Stats,
@@ -277,6 +319,27 @@ impl Analysis {
         );
         let mut metas: Vec<DocMeta> = Vec::new();
         let mut sigs: Vec<u32> = Vec::new();
+        // With a budget the corpus would pass, signatures go to disk as they come.
+        let budget = config.memory.map(|m| {
+            let docs = corpus.estimate_documents() as u64;
+            let need = docs * (4 * k as u64 + 32 + META_BYTES_PER_DOC);
+            (
+                need > m,
+                m.saturating_sub(docs * META_BYTES_PER_DOC).max(16 << 20),
+            )
+        });
+        let spill_err = |e: std::io::Error, dir: &std::path::Path| crate::Error::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        };
+        let mut writer = match budget {
+            Some((true, _)) => Some(
+                crate::spill::SignatureWriter::new(k)
+                    .map_err(|e| spill_err(e, &std::env::temp_dir()))?,
+            ),
+            _ => None,
+        };
+        let mut write_error: Option<std::io::Error> = None;
         let mut seen_ids: HashSet<u128> = HashSet::new();
         corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
             let count = batch.len() as u64;
@@ -332,7 +395,14 @@ impl Analysis {
                         }
                         stats.bytes += bytes;
                         metas.push(meta);
-                        sigs.extend_from_slice(&sig);
+                        match writer.as_mut() {
+                            Some(w) => {
+                                if let Err(e) = w.push(&sig) {
+                                    write_error.get_or_insert(e);
+                                }
+                            }
+                            None => sigs.extend_from_slice(&sig),
+                        }
                     }
                 }
             }
@@ -344,8 +414,20 @@ impl Analysis {
         // broken by id, and the result does not depend on input order.
         let mut order: Vec<u32> = (0..metas.len() as u32).collect();
         order.par_sort_unstable_by(|&a, &b| metas[a as usize].id.cmp(&metas[b as usize].id));
-        // In place: a reordered copy would double the largest allocation of the run.
-        permute_blocks(&mut sigs, k, &order);
+        if let (Some(e), Some(w)) = (write_error, writer.as_ref()) {
+            return Err(spill_err(e, w.dir()));
+        }
+        let sigs = match writer {
+            Some(w) => {
+                let dir = w.dir().to_path_buf();
+                Signatures::Disk(w.finish(order.clone()).map_err(|e| spill_err(e, &dir))?)
+            }
+            None => {
+                // In place: a reordered copy would double the largest allocation of the run.
+                permute_blocks(&mut sigs, k, &order);
+                Signatures::Memory(sigs)
+            }
+        };
         let mut slots: Vec<Option<DocMeta>> = metas.into_iter().map(Some).collect();
         let metas: Vec<DocMeta> = order
             .iter()
@@ -378,7 +460,19 @@ impl Analysis {
         let t = Instant::now();
         progress.begin("candidates", None);
         let size = |d: u32| metas[d as usize].shingles;
-        let mut candidates = lsh::candidates(&sigs, k, &unique, params, |_, _| true);
+        let run_budget = budget.map_or(0, |b| b.1 as usize);
+        let find = |p: LshParams, keep: &(dyn Fn(u32, u32) -> bool + Sync)| match &sigs {
+            Signatures::Memory(v) => Ok((lsh::candidates(v, k, &unique, p, keep), None)),
+            Signatures::Disk(s) => s
+                .candidates(&unique, p, keep, run_budget)
+                .map(|(c, runs)| (c, Some(runs)))
+                .map_err(|e| crate::Error::Io {
+                    path: std::env::temp_dir(),
+                    source: e,
+                }),
+        };
+        let (mut candidates, runs) = find(params, &|_, _| true)?;
+        stats.spill_runs = runs;
         let containment_params = config.containment.map(|c| {
             // A document contained at share c in one at most 1/MIN_CONTAINED_SIZE times its size
             // has at least this Jaccard similarity with it.
@@ -390,12 +484,11 @@ impl Analysis {
                 let (x, y) = (size(a).min(size(b)), size(a).max(size(b)));
                 x as f64 >= MIN_CONTAINED_SIZE * y as f64
             };
-            candidates.extend(lsh::candidates(&sigs, k, &unique, cp, sized));
+            candidates.extend(find(cp, &sized)?.0);
             candidates.sort_unstable();
             candidates.dedup();
         }
         stats.candidates = candidates.len();
-        let sig = |d: u32| &sigs[d as usize * k..][..k];
         let floor = |j: f64| {
             if config.verify {
                 estimate_floor(j, k)
@@ -407,7 +500,7 @@ impl Analysis {
         let promising: Vec<(u32, u32, f64)> = candidates
             .par_iter()
             .filter_map(|&(a, b)| {
-                let e = minhash::estimate(sig(a), sig(b));
+                let e = sigs.estimate(a, b, k);
                 let near = e >= main_floor;
                 let contained = config.containment.is_some_and(|c| {
                     let (x, y) = (size(a).min(size(b)) as f64, size(a).max(size(b)) as f64);
@@ -632,10 +725,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
 impl Analysis {
     /// The documents' signature estimate of Jaccard similarity.
     fn estimate(&self, a: u32, b: u32, k: usize) -> f64 {
-        minhash::estimate(
-            &self.sigs[a as usize * k..][..k],
-            &self.sigs[b as usize * k..][..k],
-        )
+        self.sigs.estimate(a, b, k)
     }
 
     /// A document's shingle sets read again, or `None` (with the reason recorded) when it can

@@ -983,3 +983,38 @@ fn stats_json_on_stderr() {
         "stdout keeps the report only"
     );
 }
+
+#[test]
+fn a_memory_budget_spills_to_disk_with_the_same_result() {
+    let dir = corpus(3000, 17);
+    let docs = dir.path().join("docs");
+    let docs = docs.to_str().unwrap();
+    let plain = neardup(&["scan", docs, "--format", "json", "--containment"]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    // 3,000 documents need about 2 MiB of signatures and band tables: 1M is too little.
+    let spilled = neardup(&[
+        "scan",
+        docs,
+        "--format",
+        "json",
+        "--containment",
+        "--memory",
+        "1M",
+        "--stats",
+        "json",
+    ]);
+    assert!(spilled.status.success(), "{}", stderr(&spilled));
+    let stats: serde_json::Value = serde_json::from_str(stderr(&spilled).trim()).unwrap();
+    assert!(
+        stats["spill_runs_per_band"].as_u64().unwrap() >= 1,
+        "{stats}"
+    );
+    assert_eq!(stdout(&plain), stdout(&spilled));
+    assert!(!clusters(&json(&plain)).is_empty());
+    // A roomy budget changes nothing and spills nothing.
+    let roomy = neardup(&["scan", docs, "--memory", "1G", "--stats", "json", "-q"]);
+    let stats: serde_json::Value = serde_json::from_str(stderr(&roomy).trim()).unwrap();
+    assert!(stats["spill_runs_per_band"].is_null());
+    let bad = neardup(&["scan", docs, "--memory", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -287,6 +287,10 @@ pub struct EngineArgs {
     /// Fewest documents a line must be in to count as boilerplate.
     #[arg(long, default_value_t = BoilerplateConfig::default().min_docs, value_name = "N")]
     pub boilerplate_min_docs: usize,
+    /// Memory budget (e.g. 512M, 4G): past it, signatures and LSH band tables go to
+    /// temporary files (under TMPDIR) as sorted runs, merged band by band.
+    #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
+    pub memory: Option<u64>,
 }
 
 impl EngineArgs {
@@ -304,6 +308,7 @@ impl EngineArgs {
             },
             verify: !self.no_verify,
             containment: self.containment,
+            memory: self.memory,
             boilerplate: BoilerplateConfig {
                 enabled: !self.keep_boilerplate,
                 share: self.boilerplate_share,

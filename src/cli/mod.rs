@@ -107,6 +107,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
             "candidates": st.candidates,
             "checked": st.checked,
             "verified": st.verified,
+            "spill_runs_per_band": st.spill_runs,
             "clusters": s.exact_clusters + s.near_clusters,
             "duplicates": s.duplicates,
             "peak_memory_mib": peak_memory_mib(),
@@ -135,7 +136,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
             .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
             .collect();
         let peak = peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.0} MiB"));
-        let _ = writeln!(err, "neardup: time {}{peak}", times.join(", "));
+        let spill = st.spill_runs.map_or(String::new(), |r| {
+            format!("; over --memory: signatures and band tables on disk, {r} runs per band")
+        });
+        let _ = writeln!(err, "neardup: time {}{peak}{spill}", times.join(", "));
     }
     Ok(if !out.skipped.is_empty() {
         EXIT_SKIPPED
