@@ -241,6 +241,21 @@ pub struct Match {
     pub basis: Basis,
 }
 
+impl Match {
+    fn new(id: &str, jaccard: f64, basis: Basis) -> Match {
+        Match {
+            id: id.to_owned(),
+            jaccard: crate::report::round4(jaccard),
+            kind: if basis == Basis::Identical {
+                MatchKind::Exact
+            } else {
+                MatchKind::Near
+            },
+            basis,
+        }
+    }
+}
+
 /// The answer for one query document.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct QueryResult {
@@ -335,6 +350,21 @@ struct Fp {
 enum Read {
     Doc(Box<Fp>, Option<Problem>),
     Skip(Problem),
+}
+
+/// Candidate pairs `(query document, indexed document)` of a batch, and the indexed rows.
+struct Candidates {
+    pairs: Vec<(usize, i64)>,
+    rows: HashMap<i64, Row>,
+}
+
+/// What verification needs besides the documents.
+struct Verifier<'a> {
+    input: &'a InputOptions,
+    fp: &'a Fingerprinter<'a>,
+    floor: f64,
+    threshold: f64,
+    k: usize,
 }
 
 /// A shingle set loaded for verification, and where it came from.
@@ -1022,6 +1052,127 @@ impl Index {
         }
     }
 
+    /// Candidate pairs `(query document, indexed document)` of a batch from the band table,
+    /// sorted and unique, and the indexed documents' rows.
+    fn lookup(&self, docs: &[Box<Fp>]) -> rusqlite::Result<Candidates> {
+        let mut asked: Vec<(i64, usize)> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(qi, f)| f.keys.iter().map(move |&key| (key, qi)))
+            .collect();
+        asked.sort_unstable();
+        let mut keys: Vec<i64> = asked.iter().map(|a| a.0).collect();
+        keys.dedup();
+        let mut found: Vec<(i64, i64)> = Vec::new();
+        {
+            let mut look = self
+                .conn
+                .prepare_cached("SELECT key, doc FROM bands WHERE key IN rarray(?1)")?;
+            let mut rows = look.query([key_array(&keys)])?;
+            while let Some(r) = rows.next()? {
+                found.push((r.get(0)?, r.get(1)?));
+            }
+        }
+        found.sort_unstable();
+        let mut pairs: Vec<(usize, i64)> = Vec::new();
+        let mut at = 0;
+        for bucket in found.chunk_by(|x, y| x.0 == y.0) {
+            let key = bucket[0].0;
+            while at < asked.len() && asked[at].0 < key {
+                at += 1;
+            }
+            for &(_, qi) in asked[at..].iter().take_while(|a| a.0 == key) {
+                pairs.extend(bucket.iter().map(|&(_, d)| (qi, d)));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut wanted: Vec<i64> = pairs.iter().map(|p| p.1).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let rows: HashMap<i64, Row> = wanted
+            .iter()
+            .map(|&d| self.row(d).map(|r| (d, r)))
+            .collect::<rusqlite::Result<_>>()?;
+
+        Ok(Candidates { pairs, rows })
+    }
+
+    /// The verified matches of each query document of a batch among its candidates.
+    fn verify_batch(
+        docs: &[Box<Fp>],
+        pairs: &[(usize, i64)],
+        rows: &HashMap<i64, Row>,
+        v: &Verifier,
+        warnings: &mut Vec<Problem>,
+    ) -> Vec<Vec<Match>> {
+        let close: Vec<(usize, i64, f64)> = pairs
+            .par_iter()
+            .filter_map(|&(qi, d)| {
+                let row = &rows[&d];
+                if row.short.len() != 2 * v.k {
+                    return None;
+                }
+                let e = short_estimate(&docs[qi].short, &row.short);
+                (e >= v.floor || row.content == docs[qi].content).then_some((qi, d, e))
+            })
+            .collect();
+        let mut need: Vec<i64> = close
+            .iter()
+            .filter(|&&(qi, d, _)| rows[&d].content != docs[qi].content)
+            .map(|c| c.1)
+            .collect();
+        need.sort_unstable();
+        need.dedup();
+        let loaded: Vec<(Option<Loaded>, Option<Problem>)> = need
+            .par_iter()
+            .map(|d| Self::load_set(&rows[d], v.input, v.fp))
+            .collect();
+        let mut sets: HashMap<i64, (Vec<u64>, Basis)> = HashMap::new();
+        for (&d, (set, problem)) in need.iter().zip(loaded) {
+            warnings.extend(problem);
+            if let Some(s) = set {
+                sets.insert(d, s);
+            }
+        }
+        // Query sets cut to 32-bit hashes, for comparison with stored shingles.
+        let mut wants_short = vec![false; docs.len()];
+        for c in &close {
+            if sets.get(&c.1).is_some_and(|s| s.1 == Basis::StoredShingles) {
+                wants_short[c.0] = true;
+            }
+        }
+        let shorts: Vec<Option<Vec<u64>>> = (0..docs.len())
+            .into_par_iter()
+            .map(|qi| wants_short[qi].then(|| short_set(&docs[qi].shingles)))
+            .collect();
+        let scored: Vec<(usize, Match)> = close
+            .par_iter()
+            .filter_map(|&(qi, d, e)| {
+                let row = &rows[&d];
+                let q = &docs[qi];
+                let (jaccard, basis) = if row.content == q.content {
+                    (1.0, Basis::Identical)
+                } else {
+                    match sets.get(&d) {
+                        Some((set, Basis::StoredShingles)) => (
+                            verify::overlap(shorts[qi].as_deref().unwrap_or_default(), set).jaccard,
+                            Basis::StoredShingles,
+                        ),
+                        Some((set, basis)) => (verify::overlap(&q.shingles, set).jaccard, *basis),
+                        None => (e, Basis::Estimate),
+                    }
+                };
+                (jaccard >= v.threshold).then(|| (qi, Match::new(&row.id, jaccard, basis)))
+            })
+            .collect();
+        let mut matches: Vec<Vec<Match>> = vec![Vec::new(); docs.len()];
+        for (qi, m) in scored {
+            matches[qi].push(m);
+        }
+        matches
+    }
+
     /// Finds, for each document of `corpus`, the indexed documents it duplicates; with `add`,
     /// adds the documents that duplicate nothing (checked against the documents added before
     /// them in the same run too).
@@ -1086,133 +1237,23 @@ impl Index {
                 }
             }
             {
-                // Candidates from the band table.
                 let t = Instant::now();
-                let mut asked: Vec<(i64, usize)> = docs
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(qi, f)| f.keys.iter().map(move |&key| (key, qi)))
-                    .collect();
-                asked.sort_unstable();
-                let mut keys: Vec<i64> = asked.iter().map(|a| a.0).collect();
-                keys.dedup();
-                let mut found: Vec<(i64, i64)> = Vec::new();
-                {
-                    let mut look = this
-                        .conn
-                        .prepare_cached("SELECT key, doc FROM bands WHERE key IN rarray(?1)")?;
-                    let mut rows = look.query([key_array(&keys)])?;
-                    while let Some(r) = rows.next()? {
-                        found.push((r.get(0)?, r.get(1)?));
-                    }
-                }
-                found.sort_unstable();
-                let mut pairs: Vec<(usize, i64)> = Vec::new();
-                let mut at = 0;
-                for bucket in found.chunk_by(|x, y| x.0 == y.0) {
-                    let key = bucket[0].0;
-                    while at < asked.len() && asked[at].0 < key {
-                        at += 1;
-                    }
-                    for &(_, qi) in asked[at..].iter().take_while(|a| a.0 == key) {
-                        pairs.extend(bucket.iter().map(|&(_, d)| (qi, d)));
-                    }
-                }
-                pairs.sort_unstable();
-                pairs.dedup();
-                let mut wanted: Vec<i64> = pairs.iter().map(|p| p.1).collect();
-                wanted.sort_unstable();
-                wanted.dedup();
-                let rows: HashMap<i64, Row> = wanted
-                    .iter()
-                    .map(|&d| this.row(d).map(|r| (d, r)))
-                    .collect::<rusqlite::Result<_>>()?;
+                let Candidates { pairs, rows } = this.lookup(&docs)?;
                 t_lookup += t.elapsed();
-
-                // The signature estimate, then exact verification.
                 let t = Instant::now();
-                let close: Vec<(usize, i64, f64)> = pairs
-                    .par_iter()
-                    .filter_map(|&(qi, d)| {
-                        let row = &rows[&d];
-                        if row.short.len() != 2 * k {
-                            return None;
-                        }
-                        let e = short_estimate(&docs[qi].short, &row.short);
-                        (e >= floor || row.content == docs[qi].content).then_some((qi, d, e))
-                    })
-                    .collect();
-                let mut need: Vec<i64> = close
-                    .iter()
-                    .filter(|&&(qi, d, _)| rows[&d].content != docs[qi].content)
-                    .map(|c| c.1)
-                    .collect();
-                need.sort_unstable();
-                need.dedup();
-                let loaded: Vec<(Option<Loaded>, Option<Problem>)> = need
-                    .par_iter()
-                    .map(|d| Self::load_set(&rows[d], input, &fp))
-                    .collect();
-                let mut sets: HashMap<i64, (Vec<u64>, Basis)> = HashMap::new();
-                for (&d, (set, problem)) in need.iter().zip(loaded) {
-                    out.warnings.extend(problem);
-                    if let Some(s) = set {
-                        sets.insert(d, s);
-                    }
-                }
-                let shorts: Vec<Option<Vec<u64>>> = (0..docs.len())
-                    .into_par_iter()
-                    .map(|qi| {
-                        close
-                            .iter()
-                            .any(|c| {
-                                c.0 == qi
-                                    && sets.get(&c.1).is_some_and(|s| s.1 == Basis::StoredShingles)
-                            })
-                            .then(|| short_set(&docs[qi].shingles))
-                    })
-                    .collect();
-                let scored: Vec<(usize, Match)> = close
-                    .par_iter()
-                    .filter_map(|&(qi, d, e)| {
-                        let row = &rows[&d];
-                        let q = &docs[qi];
-                        let (jaccard, basis) = if row.content == q.content {
-                            (1.0, Basis::Identical)
-                        } else {
-                            match sets.get(&d) {
-                                Some((set, Basis::StoredShingles)) => (
-                                    verify::overlap(shorts[qi].as_deref().unwrap_or_default(), set)
-                                        .jaccard,
-                                    Basis::StoredShingles,
-                                ),
-                                Some((set, basis)) => {
-                                    (verify::overlap(&q.shingles, set).jaccard, *basis)
-                                }
-                                None => (e, Basis::Estimate),
-                            }
-                        };
-                        (jaccard >= threshold).then(|| {
-                            (
-                                qi,
-                                Match {
-                                    id: row.id.clone(),
-                                    jaccard: crate::report::round4(jaccard),
-                                    kind: if basis == Basis::Identical {
-                                        MatchKind::Exact
-                                    } else {
-                                        MatchKind::Near
-                                    },
-                                    basis,
-                                },
-                            )
-                        })
-                    })
-                    .collect();
-                let mut matches: Vec<Vec<Match>> = vec![Vec::new(); docs.len()];
-                for (qi, m) in scored {
-                    matches[qi].push(m);
-                }
+                let mut matches = Self::verify_batch(
+                    &docs,
+                    &pairs,
+                    &rows,
+                    &Verifier {
+                        input,
+                        fp: &fp,
+                        floor,
+                        threshold,
+                        k,
+                    },
+                    &mut out.warnings,
+                );
                 t_verify += t.elapsed();
 
                 // With --add: documents that match nothing indexed, nor anything added before
@@ -1252,16 +1293,7 @@ impl Index {
                                     continue;
                                 };
                                 if j >= threshold {
-                                    matches[qi].push(Match {
-                                        id: other.id.clone(),
-                                        jaccard: crate::report::round4(j),
-                                        kind: if basis == Basis::Identical {
-                                            MatchKind::Exact
-                                        } else {
-                                            MatchKind::Near
-                                        },
-                                        basis,
-                                    });
+                                    matches[qi].push(Match::new(&other.id, j, basis));
                                 }
                             }
                         }

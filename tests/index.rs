@@ -37,6 +37,17 @@ fn two_days(docs: usize, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, d1, d2)
 }
 
+/// The ids of the files below `dir`: their paths relative to it.
+fn ids_under(dir: &Path) -> BTreeSet<String> {
+    walk(dir)
+        .iter()
+        .map(|f| {
+            let rel = Path::new(f).strip_prefix(dir).unwrap();
+            rel.to_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 /// `(query id, indexed id)` pairs of a `query --format json` answer.
 fn matches(v: &serde_json::Value) -> BTreeSet<(String, String)> {
     v["results"]
@@ -91,17 +102,7 @@ fn day_two_against_day_one_finds_the_scan_pairs() {
     add(&index, &d1, &[]);
     let found = matches(&query(&index, &d2, &[]));
     let scan = neardup(&["scan", s(&d1), s(&d2), "--format", "json"]);
-    let day2: BTreeSet<String> = walk(&d2)
-        .iter()
-        .map(|f| {
-            Path::new(f)
-                .strip_prefix(&d2)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let day2: BTreeSet<String> = ids_under(&d2);
     let mut truth = BTreeSet::new();
     for c in json(&scan)["clusters"].as_array().unwrap() {
         let ids: Vec<String> = c["members"]
@@ -253,17 +254,7 @@ fn remove_and_evict() {
     );
     assert_eq!(stats(&index)["documents"].as_u64().unwrap(), n2);
     // Day 1 now only finds day 2 documents.
-    let day2_ids: BTreeSet<String> = walk(&d2)
-        .iter()
-        .map(|f| {
-            Path::new(f)
-                .strip_prefix(&d2)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let day2_ids: BTreeSet<String> = ids_under(&d2);
     for (_, m) in matches(&query(&index, &d1, &[])) {
         assert!(day2_ids.contains(&m), "{m} was evicted");
     }
