@@ -110,6 +110,43 @@ static ALNUM: [bool; 256] = {
     t
 };
 
+/// Each byte repeated eight times in a `u64`.
+const fn bytes8(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte of `v` (eight bytes read little-endian) that is an ASCII letter or
+/// digit; other bits clear. Range tests on all eight bytes at once: adding `0x80 - lo` to a
+/// 7-bit byte sets its high bit when the byte is at least `lo`, and adding `0x7f - hi` when it
+/// is above `hi`; no sum carries into the next byte.
+#[inline(always)]
+fn alnum_bits(v: u64) -> u64 {
+    const HIGH: u64 = bytes8(0x80);
+    let x = v & !HIGH;
+    let digit = x.wrapping_add(bytes8(0x80 - b'0')) & !x.wrapping_add(bytes8(0x7f - b'9'));
+    let lower = x | FOLD;
+    let letter = lower.wrapping_add(bytes8(0x80 - b'a')) & !lower.wrapping_add(bytes8(0x7f - b'z'));
+    (digit | letter) & !v & HIGH
+}
+
+/// The end of the run of ASCII letters and digits that starts at `bytes[i]`: the first index
+/// at or after `i` that is not one, or `bytes.len()`. Eight bytes per step.
+#[inline(always)]
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let stop = !alnum_bits(v) & bytes8(0x80);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && ALNUM[bytes[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 /// Sets bit 5 of every byte: lower-cases an ASCII letter and leaves an ASCII digit as it is.
 const FOLD: u64 = 0x2020_2020_2020_2020;
 
@@ -213,9 +250,7 @@ pub fn line_words(
             break;
         }
         let start = i;
-        while i < n && ALNUM[bytes[i] as usize] {
-            i += 1;
-        }
+        i = ascii_word_end(bytes, i);
         words.push(hash_ascii_word(bytes, start, i));
     }
     on_line(words);
@@ -256,9 +291,7 @@ pub fn word_hashes_into(text: &str, buf: &mut String, out: &mut Vec<u64>) {
             i += 1;
         }
         let start = i;
-        while i < n && ALNUM[bytes[i] as usize] {
-            i += 1;
-        }
+        i = ascii_word_end(bytes, i);
         if start < i {
             out.push(hash_ascii_word(bytes, start, i));
         }
@@ -278,6 +311,37 @@ pub fn word_count(normalized: &str) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn alnum_bits_agree_with_the_byte_table() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                // The byte among neighbours of every kind, so no carry can hide.
+                let mut chunk = [b'a', 0xff, b'9', b' ', 0x7f, b'Z', 0x80, b'0'];
+                chunk[at] = b;
+                let bits = alnum_bits(u64::from_le_bytes(chunk));
+                for (j, &c) in chunk.iter().enumerate() {
+                    assert_eq!(
+                        bits >> (8 * j + 7) & 1 == 1,
+                        ALNUM[c as usize],
+                        "{b:#x} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_word_end_stops_at_the_first_other_byte() {
+        let text = b"abcdefghijKLMNOPQRSTuvwxyz0123456789-and,mixed caf\xc3\xa9 end";
+        for i in 0..text.len() {
+            for len in i..=text.len() {
+                let bytes = &text[..len];
+                let want = (i..len).find(|&j| !ALNUM[bytes[j] as usize]).unwrap_or(len);
+                assert_eq!(ascii_word_end(bytes, i), want, "from {i} in {len} bytes");
+            }
+        }
+    }
 
     #[test]
     fn table() {

@@ -84,6 +84,7 @@ pub(crate) struct Scratch {
     lines: LineScratch,
     words: Vec<u64>,
     pub(crate) shingles: Vec<u64>,
+    table: Vec<u64>,
     pub(crate) mins: minhash::Scratch,
 }
 
@@ -130,17 +131,26 @@ impl<'a> Fingerprinter<'a> {
         body
     }
 
-    /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`; returns the
+    /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`, sorted; returns the
     /// exact-duplicate hash of the whole text. Word shingles are hashed straight from the text;
     /// character shingles go through its canonical form, left in `s.norm`.
     pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
+        let content = self.shingle_set(text, s);
+        if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
+            s.shingles.sort_unstable();
+        }
+        content
+    }
+
+    /// As [`Self::shingles`], but the set is left in no particular order (word shingles are
+    /// de-duplicated by hashing, not sorting): enough for a signature and a count.
+    pub(crate) fn shingle_set(&self, text: &str, s: &mut Scratch) -> u128 {
         if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
             let content = self
                 .boilerplate
                 .words_into(text, &mut s.lines, &mut s.words);
             self.shingler.from_words_into(&s.words, &mut s.shingles);
-            s.shingles.sort_unstable();
-            s.shingles.dedup();
+            crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
             content
         } else {
             let content = self
@@ -348,7 +358,7 @@ impl Analysis {
                 .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
                     Err(p) => Outcome::Skip(p),
                     Ok((loc, doc, warning)) => {
-                        let content = fp.shingles(&doc.text, s);
+                        let content = fp.shingle_set(&doc.text, s);
                         if s.shingles.is_empty() {
                             return Outcome::Skip(Problem {
                                 input: corpus.describe(loc),

@@ -190,6 +190,45 @@ impl Shingler {
     }
 }
 
+/// Removes repeated values from `v` in linear time, keeping the first of each where it was;
+/// `table` is a reusable buffer. For shingle hashes, whose bits are already uniform, so that
+/// they index an open-addressing table as they are. When only the set matters and not its
+/// order, this is several times cheaper than sorting.
+pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
+    if v.len() < 2 {
+        return;
+    }
+    let mask = (2 * v.len()).next_power_of_two() - 1;
+    table.clear();
+    table.resize(mask + 1, 0);
+    // 0 marks a free slot, so the value 0 is tracked on its own.
+    let mut zero_seen = false;
+    let mut kept = 0;
+    for r in 0..v.len() {
+        let x = v[r];
+        let new = if x == 0 {
+            !std::mem::replace(&mut zero_seen, true)
+        } else {
+            let mut i = (x >> 32) as usize & mask;
+            loop {
+                match table[i] {
+                    0 => {
+                        table[i] = x;
+                        break true;
+                    }
+                    t if t == x => break false,
+                    _ => i = (i + 1) & mask,
+                }
+            }
+        };
+        if new {
+            v[kept] = x;
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
+}
+
 /// Sizes of the intersection of two sorted, de-duplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
@@ -210,6 +249,34 @@ pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dedup_hashes_gives_the_set_of_sort_and_dedup() {
+        let mut table = Vec::new();
+        for n in [0usize, 1, 2, 3, 17, 1000] {
+            // Repeats, zeros and values that collide in the table's low bits.
+            let v: Vec<u64> = (0..n as u64)
+                .map(|i| match i % 5 {
+                    0 => 0,
+                    1 => fmix64(i / 3),
+                    2 => (i % 7) << 40,
+                    _ => fmix64(i),
+                })
+                .collect();
+            let mut got = v.clone();
+            dedup_hashes(&mut got, &mut table);
+            let mut want = v.clone();
+            want.sort_unstable();
+            want.dedup();
+            let mut sorted = got.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, want, "n = {n}");
+            // First occurrences, in their original order.
+            let mut seen = std::collections::HashSet::new();
+            let firsts: Vec<u64> = v.into_iter().filter(|x| seen.insert(*x)).collect();
+            assert_eq!(got, firsts, "n = {n}");
+        }
+    }
 
     fn shingles(kind: ShingleKind, text: &str) -> Vec<u64> {
         let (mut s, mut out) = (Vec::new(), Vec::new());
