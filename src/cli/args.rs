@@ -288,7 +288,8 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = BoilerplateConfig::default().min_docs, value_name = "N")]
     pub boilerplate_min_docs: usize,
     /// Memory budget (e.g. 512M, 4G): past it, signatures and LSH band tables go to
-    /// temporary files (under TMPDIR) as sorted runs, merged band by band.
+    /// temporary files (under TMPDIR) as sorted runs, merged band by band. What stays in
+    /// memory, about 0.5 KiB per document, is counted first.
     #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
     pub memory: Option<u64>,
 }
