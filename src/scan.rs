@@ -131,26 +131,31 @@ impl<'a> Fingerprinter<'a> {
         body
     }
 
-    /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`, sorted; returns the
-    /// exact-duplicate hash of the whole text. Word shingles are hashed straight from the text;
-    /// character shingles go through its canonical form, left in `s.norm`.
+    /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`, sorted; returns
+    /// the exact-duplicate hash of the whole text. Word shingles are hashed straight from the
+    /// text; character shingles go through its canonical form, left in `s.norm`.
     pub(crate) fn shingles(&self, text: &str, s: &mut Scratch) -> u128 {
-        let content = self.shingle_set(text, s);
-        if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
-            s.shingles.sort_unstable();
-        }
-        content
+        self.fill(text, s, true)
     }
 
-    /// As [`Self::shingles`], but the set is left in no particular order (word shingles are
-    /// de-duplicated by hashing, not sorting): enough for a signature and a count.
+    /// As [`Self::shingles`], but word shingles are left in no particular order, de-duplicated
+    /// by hashing instead of sorting: enough for a signature and a count, and cheaper.
     pub(crate) fn shingle_set(&self, text: &str, s: &mut Scratch) -> u128 {
+        self.fill(text, s, false)
+    }
+
+    fn fill(&self, text: &str, s: &mut Scratch, sorted: bool) -> u128 {
         if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
             let content = self
                 .boilerplate
                 .words_into(text, &mut s.lines, &mut s.words);
             self.shingler.from_words_into(&s.words, &mut s.shingles);
-            crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
+            if sorted {
+                s.shingles.sort_unstable();
+                s.shingles.dedup();
+            } else {
+                crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
+            }
             content
         } else {
             let content = self
@@ -743,19 +748,26 @@ impl Analysis {
     /// no longer be read or has changed since the first pass.
     fn load(&self, corpus: &Corpus, config: &ScanConfig, d: u32) -> Option<Sets> {
         let meta = &self.metas[d as usize];
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
+        }
         let fp = Fingerprinter::new(config, &self.boilerplate);
-        let mut s = Scratch::default();
         let problem = match corpus.load(meta.loc) {
             Err(p) => p,
             Ok((_, doc, _)) => {
-                if fp.shingles(&doc.text, &mut s) == meta.content {
-                    let all = std::mem::take(&mut s.shingles);
-                    let body = if config.containment.is_some() {
-                        fp.body_shingles(&doc.text, &mut s)
-                    } else {
-                        Vec::new()
-                    };
-                    return Some(Sets { all, body });
+                let sets = SCRATCH.with_borrow_mut(|s| {
+                    (fp.shingles(&doc.text, s) == meta.content).then(|| Sets {
+                        // A copy of exactly the set's size, the buffer stays for the next one.
+                        all: s.shingles.clone(),
+                        body: if config.containment.is_some() {
+                            fp.body_shingles(&doc.text, s)
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                });
+                if sets.is_some() {
+                    return sets;
                 }
                 Problem {
                     input: corpus.describe(meta.loc),
