@@ -1,7 +1,9 @@
-//! The stages after the signatures: LSH candidates, exact verification, and the persistent
-//! index's add and query. Each bench first checks that the stage finds what was planted.
+//! The stages around the signatures: the boilerplate census, LSH candidates, exact
+//! verification, and the persistent index's add and query. Each bench first checks that the
+//! stage finds what was planted.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use neardup::boilerplate::{Boilerplate, BoilerplateConfig};
 use neardup::corpus::{Corpus, InputOptions};
 use neardup::index::{AddOptions, Index, Requested};
 use neardup::lsh::{self, LshParams};
@@ -94,6 +96,39 @@ fn bench_verify(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_boilerplate(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = 5000;
+    let config = SynthConfig {
+        docs,
+        seed: 4,
+        ..SynthConfig::default()
+    };
+    generate(&config, dir.path()).unwrap();
+    let corpus = Corpus::open(&[dir.path().join("docs")], InputOptions::default()).unwrap();
+    let learned = Boilerplate::learn(&corpus, &BoilerplateConfig::default());
+    // Every document is sampled at this size; exact copies count once.
+    assert!(
+        (docs / 2..docs).contains(&learned.sampled()),
+        "{}",
+        learned.sampled()
+    );
+    // Every generated site ends its pages with this line, and each has a header of its own.
+    assert!(learned.contains("help us improve"));
+    assert!(
+        learned.len() >= config.sites,
+        "{} boilerplate lines",
+        learned.len()
+    );
+    let mut g = c.benchmark_group("boilerplate");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(docs as u64));
+    g.bench_function("census of 5000 generated articles", |b| {
+        b.iter(|| Boilerplate::learn(&corpus, &BoilerplateConfig::default()).len())
+    });
+    g.finish();
+}
+
 fn bench_index(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let docs = 2000;
@@ -160,5 +195,11 @@ fn bench_index(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_lsh, bench_verify, bench_index);
+criterion_group!(
+    benches,
+    bench_boilerplate,
+    bench_lsh,
+    bench_verify,
+    bench_index
+);
 criterion_main!(benches);
