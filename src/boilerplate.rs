@@ -17,6 +17,7 @@
 //! covers every line, so "exact" keeps meaning "the whole page is the same".
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::corpus::{Corpus, Pending};
 use crate::normalize::{line_words, normalize_into, word_hash};
@@ -105,10 +106,35 @@ impl Default for BoilerplateConfig {
     }
 }
 
+/// A [`Hasher`] for keys that are already well-mixed 64-bit hashes (line and content hashes):
+/// the key is its own hash, instead of SipHash's per-lookup work.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `u64` keys; any other key still gets a well-defined hash.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A set of hashes, hashed as they are.
+type HashesSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
+
 /// The set of boilerplate lines (hashes of normalized lines).
 #[derive(Clone, Debug, Default)]
 pub struct Boilerplate {
-    lines: HashSet<u64>,
+    lines: HashesSet,
     sampled: usize,
 }
 
@@ -189,11 +215,11 @@ impl Boilerplate {
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let contents: HashSet<u64> = docs.iter().map(|d| d.content).collect();
+        let contents: HashesSet = docs.iter().map(|d| d.content).collect();
         let floor = (config.share * contents.len() as f64)
             .ceil()
             .max(config.min_docs as f64) as usize;
-        let frequent: HashSet<u64> = pairs
+        let frequent: HashesSet = pairs
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|g| g.len() >= floor)
             .map(|g| g[0].0)
