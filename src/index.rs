@@ -1101,8 +1101,7 @@ impl Index {
     /// The verified matches of each query document of a batch among its candidates.
     fn verify_batch(
         docs: &[Box<Fp>],
-        pairs: &[(usize, i64)],
-        rows: &HashMap<i64, Row>,
+        Candidates { pairs, rows }: &Candidates,
         v: &Verifier,
         warnings: &mut Vec<Problem>,
     ) -> Vec<Vec<Match>> {
@@ -1128,7 +1127,7 @@ impl Index {
             .par_iter()
             .map(|d| Self::load_set(&rows[d], v.input, v.fp))
             .collect();
-        let mut sets: HashMap<i64, (Vec<u64>, Basis)> = HashMap::new();
+        let mut sets: HashMap<i64, Loaded> = HashMap::new();
         for (&d, (set, problem)) in need.iter().zip(loaded) {
             warnings.extend(problem);
             if let Some(s) = set {
@@ -1238,13 +1237,12 @@ impl Index {
             }
             {
                 let t = Instant::now();
-                let Candidates { pairs, rows } = this.lookup(&docs)?;
+                let candidates = this.lookup(&docs)?;
                 t_lookup += t.elapsed();
                 let t = Instant::now();
                 let mut matches = Self::verify_batch(
                     &docs,
-                    &pairs,
-                    &rows,
+                    &candidates,
                     &Verifier {
                         input,
                         fp: &fp,
