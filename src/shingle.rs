@@ -231,17 +231,13 @@ pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
 
 /// Sizes of the intersection of two sorted, de-duplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+    // Without branches on the comparison, which is a coin toss for hash values.
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
 }
@@ -339,5 +335,18 @@ mod tests {
     fn intersection() {
         assert_eq!(intersection_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
         assert_eq!(intersection_len(&[], &[1]), 0);
+        assert_eq!(intersection_len(&[u64::MAX], &[0, u64::MAX]), 1);
+        // Sets of many sizes and overlaps against a count by binary search.
+        for n in 0..60u64 {
+            let mut a: Vec<u64> = (0..n).map(|i| fmix64(i) % 97).collect();
+            let mut b: Vec<u64> = (0..n * 2 % 50).map(|i| fmix64(i + n) % 97).collect();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let want = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            assert_eq!(intersection_len(&a, &b), want, "{a:?} {b:?}");
+            assert_eq!(intersection_len(&b, &a), want, "{a:?} {b:?}");
+        }
     }
 }
