@@ -173,38 +173,123 @@ fn hash_folded(bytes: &[u8], fold: u64) -> u64 {
     crate::shingle::fmix64(h)
 }
 
-/// [`hash_folded`] of the raw ASCII word `bytes[start..end]` with [`FOLD`], reading the
-/// last partial chunk with one 8-byte load when the text goes on far enough.
+/// [`hash_folded`] of the raw ASCII word `bytes[start..end]` with [`FOLD`]. Words of up to
+/// 16 bytes, nearly all of them, take no branch on their length: both rounds are computed and
+/// the second kept only when the word has a second chunk.
 #[inline(always)]
 fn hash_ascii_word(bytes: &[u8], start: usize, end: usize) -> u64 {
     const K: u64 = 0xd6e8_feb8_6659_fd93;
     let len = end - start;
-    let mut h = (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x243f_6a88_85a3_08d3;
-    let mut p = start;
-    while p + 8 <= end {
-        let v = u64::from_le_bytes(bytes[p..p + 8].try_into().expect("eight bytes")) | FOLD;
-        h = (h ^ v).wrapping_mul(K).rotate_left(32);
-        p += 8;
+    if len > 16 {
+        return hash_folded(&bytes[start..end], FOLD);
     }
-    let rest = end - p;
-    if rest > 0 {
-        let raw = if p + 8 <= bytes.len() {
-            u64::from_le_bytes(bytes[p..p + 8].try_into().expect("eight bytes"))
-        } else {
-            let mut buf = [0u8; 8];
-            buf[..rest].copy_from_slice(&bytes[p..end]);
-            u64::from_le_bytes(buf)
+    let round = |h: u64, v: u64| (h ^ v).wrapping_mul(K).rotate_left(32);
+    // The low `k` bytes (1 <= k <= 8).
+    let low = |k: usize| u64::MAX >> (64 - 8 * k);
+    let (c0, c1) = match bytes.get(start..start + 16) {
+        Some(b) => (
+            u64::from_le_bytes(b[..8].try_into().expect("eight bytes")),
+            u64::from_le_bytes(b[8..].try_into().expect("eight bytes")),
+        ),
+        None => {
+            let mut buf = [0u8; 16];
+            buf[..len].copy_from_slice(&bytes[start..end]);
+            (
+                u64::from_le_bytes(buf[..8].try_into().expect("eight bytes")),
+                u64::from_le_bytes(buf[8..].try_into().expect("eight bytes")),
+            )
+        }
+    };
+    let h = (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x243f_6a88_85a3_08d3;
+    let one = round(h, (c0 | FOLD) & low(len.min(8)));
+    let two = round(one, (c1 | FOLD) & low(len.saturating_sub(8).max(1)));
+    crate::shingle::fmix64(if len > 8 { two } else { one })
+}
+
+/// Bytes are classified this many at a time by [`classify`].
+const BLOCK: usize = 64;
+
+/// Two masks of the [`BLOCK`] bytes from `bytes[at]` on, bit j for byte `at + j`; bytes past
+/// the end count as separators. The first marks ASCII letters and digits (word bytes), the
+/// second `\n` and non-ASCII bytes: the bytes where the word loop of [`line_words`] stops.
+#[inline(always)]
+fn classify(bytes: &[u8], at: usize) -> (u64, u64) {
+    match bytes.get(at..at + BLOCK) {
+        Some(block) => classify_block(block.try_into().expect("a whole block")),
+        None => {
+            let mut block = [0u8; BLOCK];
+            let rest = &bytes[at..];
+            block[..rest.len()].copy_from_slice(rest);
+            classify_block(&block)
+        }
+    }
+}
+
+/// [`classify`] for one whole block, sixteen bytes per SSE2 step (every x86-64 has SSE2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn classify_block(block: &[u8; BLOCK]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    // `x` is in lo..=hi when `x - lo` is below `hi - lo + 1` as an unsigned byte; SSE2 only
+    // compares signed bytes, so both sides are shifted by 0x80.
+    #[inline(always)]
+    fn in_range(x: __m128i, lo: u8, hi: u8) -> __m128i {
+        // SAFETY: SSE2 is part of every x86-64 target; these intrinsics only compute on values.
+        unsafe {
+            let shifted = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+            _mm_cmplt_epi8(shifted, _mm_set1_epi8((hi - lo + 1) as i8 - 0x7f - 1))
+        }
+    }
+    let (mut word, mut stop) = (0u64, 0u64);
+    for (q, chunk) in block.chunks_exact(16).enumerate() {
+        let half = |h: usize| i64::from_le_bytes(chunk[8 * h..8 * h + 8].try_into().expect("8"));
+        // SAFETY: as above; the bytes are read by safe code and handed over as values.
+        let (w, s) = unsafe {
+            let v = _mm_set_epi64x(half(1), half(0));
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+            let digit = in_range(v, b'0', b'9');
+            let w = _mm_movemask_epi8(_mm_or_si128(letter, digit));
+            let newline = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8));
+            // The sign bit is set exactly on the non-ASCII bytes.
+            (w, _mm_movemask_epi8(_mm_or_si128(v, newline)))
         };
-        let mask = u64::MAX >> (64 - 8 * rest);
-        let v = (raw | FOLD) & mask;
-        h = (h ^ v).wrapping_mul(K).rotate_left(32);
+        word |= (w as u32 as u64) << (16 * q);
+        stop |= (s as u32 as u64) << (16 * q);
     }
-    crate::shingle::fmix64(h)
+    (word, stop)
+}
+
+/// [`classify`] for one whole block, eight bytes per step with [`alnum_bits`].
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn classify_block(block: &[u8; BLOCK]) -> (u64, u64) {
+    classify_block_swar(block)
+}
+
+/// The portable classifier: the high bit of each byte's test, gathered into one bit per byte
+/// by a multiplication.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline(always)]
+fn classify_block_swar(block: &[u8; BLOCK]) -> (u64, u64) {
+    const HIGH: u64 = bytes8(0x80);
+    let gather = |high: u64| (high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    let (mut word, mut stop) = (0u64, 0u64);
+    for (q, chunk) in block.chunks_exact(8).enumerate() {
+        let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let x = v ^ bytes8(b'\n');
+        // A zero byte of `x` is a newline (the classic has-zero-byte test, exact per byte
+        // when the bytes' high bits are cleared first).
+        let newline = !(((x & !HIGH).wrapping_add(!HIGH)) | x) & HIGH;
+        word |= gather(alnum_bits(v)) << (8 * q);
+        stop |= gather((v & HIGH) | newline) << (8 * q);
+    }
+    (word, stop)
 }
 
 /// Calls `on_line` with the [`word_hash`]es of the canonical words of each line of `text`
-/// (lines end at `\n`), reusing `words` and `buf` as buffers. One pass over the bytes: ASCII
-/// is hashed as it is read; a line holding any other character is normalized on its own.
+/// (lines end at `\n`), reusing `words` and `buf` as buffers. One pass over the bytes, 64 at a
+/// time: ASCII words are found in a block's masks and hashed as they are read; a line holding
+/// any other character is normalized on its own.
 pub fn line_words(
     text: &str,
     buf: &mut String,
@@ -213,45 +298,59 @@ pub fn line_words(
 ) {
     let bytes = text.as_bytes();
     let n = bytes.len();
+    let below = |j: usize| if j >= 64 { u64::MAX } else { (1u64 << j) - 1 };
+    // Invariant: `i` is at the start of the text, a line or a word, or on a separator.
     let mut i = 0;
     let mut line_start = 0;
     words.clear();
-    loop {
-        while i < n && !ALNUM[bytes[i] as usize] {
-            match bytes[i] {
-                b'\n' => {
-                    on_line(words);
-                    words.clear();
-                    line_start = i + 1;
-                }
-                b if b >= 0x80 => {
-                    // Not ASCII: this whole line takes the Unicode path.
-                    let end = bytes[i..]
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .map_or(n, |p| i + p);
-                    // Line boundaries are ASCII, so these are char boundaries.
-                    normalize_into(&text[line_start..end], buf);
-                    words.clear();
-                    if !buf.is_empty() {
-                        words.extend(buf.as_bytes().split(|&b| b == b' ').map(word_hash));
-                    }
-                    i = end;
-                    if i >= n {
-                        break;
-                    }
-                    continue;
-                }
-                _ => {}
+    while i < n {
+        let (word, stop) = classify(bytes, i);
+        let limit = stop.trailing_zeros() as usize;
+        let mut runs = word & below(limit);
+        let mut next = i + limit;
+        if limit == BLOCK && word >> 63 != 0 {
+            // The last run of word bytes may go on in the next block: leave it for that block.
+            let last = BLOCK - (!word).leading_zeros() as usize;
+            if last == 0 {
+                // A word of at least a whole block, starting at `i`.
+                let end = ascii_word_end(bytes, i);
+                words.push(hash_ascii_word(bytes, i, end));
+                i = end;
+                continue;
             }
-            i += 1;
+            runs &= below(last);
+            next = i + last;
         }
-        if i >= n {
-            break;
+        while runs != 0 {
+            let s = runs.trailing_zeros() as usize;
+            let e = s + (!(runs >> s)).trailing_zeros() as usize;
+            words.push(hash_ascii_word(bytes, i + s, i + e));
+            // Adding the lowest set bit carries through the lowest run and clears it.
+            runs &= runs.wrapping_add(runs & runs.wrapping_neg());
         }
-        let start = i;
-        i = ascii_word_end(bytes, i);
-        words.push(hash_ascii_word(bytes, start, i));
+        i = next;
+        if limit < BLOCK {
+            // `i` is on a stop byte, inside the text: stop bytes are never padding.
+            if bytes[i] == b'\n' {
+                on_line(words);
+                words.clear();
+                i += 1;
+                line_start = i;
+            } else {
+                // Not ASCII: this whole line takes the Unicode path.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(n, |p| i + p);
+                // Line boundaries are ASCII, so these are char boundaries.
+                normalize_into(&text[line_start..end], buf);
+                words.clear();
+                if !buf.is_empty() {
+                    words.extend(buf.as_bytes().split(|&b| b == b' ').map(word_hash));
+                }
+                i = end;
+            }
+        }
     }
     on_line(words);
 }
@@ -326,6 +425,52 @@ mod tests {
                         ALNUM[c as usize],
                         "{b:#x} at {at}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn classifiers_agree_with_the_byte_table() {
+        for start in 0..=255u8 {
+            // Every byte value, in four blocks, at every position of a block.
+            let block: [u8; BLOCK] = std::array::from_fn(|j| start.wrapping_add(j as u8 * 4));
+            let want_word: u64 = (0..BLOCK)
+                .filter(|&j| ALNUM[block[j] as usize])
+                .map(|j| 1 << j)
+                .sum();
+            let want_stop: u64 = (0..BLOCK)
+                .filter(|&j| block[j] == b'\n' || block[j] >= 0x80)
+                .map(|j| 1 << j)
+                .sum();
+            assert_eq!(classify_block(&block), (want_word, want_stop), "{start}");
+            assert_eq!(
+                classify_block_swar(&block),
+                (want_word, want_stop),
+                "{start}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_of_every_length_across_block_edges() {
+        let (mut buf, mut words) = (String::new(), Vec::new());
+        for len in 1..=140 {
+            let word: String = (0..len).map(|j| char::from(b"aB3zQ9"[j % 6])).collect();
+            for pad in 0..70 {
+                for tail in ["", " x", "\nnext line, Here", "\ncafé"] {
+                    let text = format!("{}{word}{tail}", ",".repeat(pad));
+                    let mut got: Vec<Vec<u64>> = Vec::new();
+                    line_words(&text, &mut buf, &mut words, |w| got.push(w.to_vec()));
+                    let want: Vec<Vec<u64>> = text
+                        .split('\n')
+                        .map(|line| {
+                            word_hashes_into(line, &mut buf, &mut words);
+                            words.clone()
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{len} after {pad} with {tail:?}");
+                    assert_eq!(got[0][0], word_hash(word.to_ascii_lowercase().as_bytes()));
                 }
             }
         }
