@@ -452,20 +452,22 @@ impl Corpus {
     fn read_file(&self, loc: Locator) -> Read1 {
         let i = loc.file as usize;
         let file = &self.files[i];
-        let mut bytes = Vec::new();
         let mut date = None;
-        let read = File::open(&file.path).and_then(|mut h| {
-            date = h
-                .metadata()
-                .and_then(|m| m.modified())
+        let read = File::open(&file.path).and_then(|h| {
+            // One metadata call gives the date and the size: `read_to_end` on a bare `Vec`
+            // would ask for the size again and seek, two more system calls per file.
+            let meta = h.metadata()?;
+            date = meta
+                .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| format!("{:020}", d.as_nanos()));
-            h.read_to_end(&mut bytes)
+            read_whole(h, meta.len())
         });
-        if let Err(e) = read {
-            return Err(self.file_problem(i, e.to_string()));
-        }
+        let bytes = match read {
+            Ok(b) => b,
+            Err(e) => return Err(self.file_problem(i, e.to_string())),
+        };
         let (text, warning) = decode(bytes).map_err(|cause| self.file_problem(i, cause))?;
         let warning = warning.map(|cause| self.file_problem(i, cause));
         let doc = match file.format {
@@ -606,6 +608,33 @@ const MAX_INVALID_SHARE: f64 = 0.25;
 
 /// Bytes → text. Binary content (a NUL byte, or mostly invalid UTF-8) is an error; some invalid
 /// UTF-8 is replaced and reported as a warning.
+/// The whole of `file`, whose metadata says it holds `size` bytes. The buffer has room for one
+/// byte more, so a file that is still that size is read by one call; a file that has grown or
+/// shrunk since is read until the end.
+fn read_whole(mut file: File, size: u64) -> std::io::Result<Vec<u8>> {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let mut bytes = vec![0u8; size.saturating_add(1).min(1 << 30)];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(2 * len.max(4096), 0);
+        }
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n;
+                if len == size && len < bytes.len() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
+    Ok(bytes)
+}
+
 fn decode(bytes: Vec<u8>) -> std::result::Result<(String, Option<String>), String> {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
@@ -752,6 +781,27 @@ mod tests {
     fn html_title_falls_back_to_h1() {
         let (title, _) = html_text("<body><h1>Only <i>heading</i></h1><p>x</p></body>");
         assert_eq!(title.as_deref(), Some("Only heading"));
+    }
+
+    #[test]
+    fn read_whole_reads_to_the_end_whatever_size_it_was_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.txt");
+        for len in [0usize, 1, 4095, 4096, 4097, 100_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &data).unwrap();
+            // The size metadata gave, and sizes a file that grew or shrank since would give.
+            for told in [
+                len as u64,
+                0,
+                len as u64 / 2,
+                len as u64 + 1,
+                2 * len as u64 + 10,
+            ] {
+                let got = read_whole(File::open(&path).unwrap(), told).unwrap();
+                assert!(got == data, "{len} bytes, told {told}");
+            }
+        }
     }
 
     #[test]

@@ -357,38 +357,9 @@ impl Analysis {
         };
         let mut write_error: Option<std::io::Error> = None;
         let mut seen_ids: HashSet<u128> = HashSet::new();
-        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
-            let count = batch.len() as u64;
-            let outcomes: Vec<Outcome> = batch
-                .into_par_iter()
-                .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
-                    Err(p) => Outcome::Skip(p),
-                    Ok((loc, doc, warning)) => {
-                        let content = fp.shingle_set(&doc.text, s);
-                        if s.shingles.is_empty() {
-                            return Outcome::Skip(Problem {
-                                input: corpus.describe(loc),
-                                cause: "empty document (no words)".into(),
-                            });
-                        }
-                        let mut sig = vec![0u32; k];
-                        hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
-                        Outcome::Doc {
-                            meta: DocMeta {
-                                id: doc.id,
-                                loc,
-                                shingles: s.shingles.len() as u32,
-                                content,
-                                bytes: doc.text.len() as u64,
-                                date: doc.date,
-                            },
-                            sig,
-                            bytes: doc.text.len() as u64,
-                            warning,
-                        }
-                    }
-                })
-                .collect();
+        // A batch's outcomes are taken in (in input order, on one thread) while the next batch
+        // is fingerprinted, so that neither core waits for that sequential step.
+        let mut absorb = |outcomes: Vec<Outcome>| {
             for o in outcomes {
                 match o {
                     Outcome::Skip(p) => skipped.push(p),
@@ -422,8 +393,50 @@ impl Analysis {
                     }
                 }
             }
+        };
+        let mut previous: Vec<Outcome> = Vec::new();
+        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+            let count = batch.len() as u64;
+            let done = std::mem::take(&mut previous);
+            let (outcomes, ()) = rayon::join(
+                || {
+                    batch
+                        .into_par_iter()
+                        .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
+                            Err(p) => Outcome::Skip(p),
+                            Ok((loc, doc, warning)) => {
+                                let content = fp.shingle_set(&doc.text, s);
+                                if s.shingles.is_empty() {
+                                    return Outcome::Skip(Problem {
+                                        input: corpus.describe(loc),
+                                        cause: "empty document (no words)".into(),
+                                    });
+                                }
+                                let mut sig = vec![0u32; k];
+                                hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
+                                Outcome::Doc {
+                                    meta: DocMeta {
+                                        id: doc.id,
+                                        loc,
+                                        shingles: s.shingles.len() as u32,
+                                        content,
+                                        bytes: doc.text.len() as u64,
+                                        date: doc.date,
+                                    },
+                                    sig,
+                                    bytes: doc.text.len() as u64,
+                                    warning,
+                                }
+                            }
+                        })
+                        .collect::<Vec<Outcome>>()
+                },
+                || absorb(done),
+            );
+            previous = outcomes;
             progress.advance(count);
         });
+        absorb(previous);
         drop(seen_ids);
         progress.finish();
         // From here on, documents are numbered in id order, so every tie broken by number is
