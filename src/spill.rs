@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::lsh::{self, band_key, LshParams};
+use crate::lsh::{self, band_entry, band_key, LshParams};
 
-/// Bytes of one band-table entry on disk: key (u64) and document (u32).
-const ENTRY: usize = 12;
+/// Bytes of one band-table entry ([`lsh::band_entry`]), in memory and on disk.
+const ENTRY: usize = 8;
 /// Documents read from the signature file at a time.
 const CHUNK_DOCS: usize = 4096;
 
@@ -107,10 +107,10 @@ impl SignatureWriter {
     }
 }
 
-/// A sorted run of one band's `(key, document)` entries, read back in order.
+/// A sorted run of one band's entries ([`lsh::band_entry`]), read back in order.
 struct Run {
     reader: BufReader<File>,
-    next: Option<(u64, u32)>,
+    next: Option<u64>,
 }
 
 impl Run {
@@ -127,10 +127,7 @@ impl Run {
     fn advance(&mut self) -> io::Result<()> {
         let mut e = [0u8; ENTRY];
         self.next = match self.reader.read_exact(&mut e) {
-            Ok(()) => Some((
-                u64::from_le_bytes(e[..8].try_into().expect("8 bytes")),
-                u32::from_le_bytes(e[8..].try_into().expect("4 bytes")),
-            )),
+            Ok(()) => Some(u64::from_le_bytes(e)),
             Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => None,
             Err(err) => return Err(err),
         };
@@ -191,11 +188,11 @@ impl SpilledSignatures {
             rank[self.order[d as usize] as usize] = d;
         }
         // At least 64 documents a run, so that a tiny budget cannot open thousands of files.
-        let per_run = (budget / std::mem::size_of::<(u64, u32)>()).max(params.bands * 64);
-        let mut buffers: Vec<Vec<(u64, u32)>> = vec![Vec::new(); params.bands];
+        let per_run = (budget / ENTRY).max(params.bands * 64);
+        let mut buffers: Vec<Vec<u64>> = vec![Vec::new(); params.bands];
         let mut held = 0usize;
         let mut runs = 0usize;
-        let flush = |buffers: &mut Vec<Vec<(u64, u32)>>, runs: &mut usize| -> io::Result<()> {
+        let flush = |buffers: &mut Vec<Vec<u64>>, runs: &mut usize| -> io::Result<()> {
             let run = *runs;
             buffers
                 .par_iter_mut()
@@ -204,9 +201,8 @@ impl SpilledSignatures {
                     table.sort_unstable();
                     let path = self.run_path(run, band);
                     let mut out = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
-                    for &(key, d) in table.iter() {
-                        out.write_all(&key.to_le_bytes())?;
-                        out.write_all(&d.to_le_bytes())?;
+                    for &entry in table.iter() {
+                        out.write_all(&entry.to_le_bytes())?;
                     }
                     out.flush().map_err(io_err(&path))?;
                     table.clear();
@@ -239,7 +235,10 @@ impl SpilledSignatures {
                 }
                 for (band, table) in buffers.iter_mut().enumerate() {
                     let start = band * params.rows;
-                    table.push((band_key(&sig[start..start + params.rows], band), d));
+                    table.push(band_entry(
+                        band_key(&sig[start..start + params.rows], band),
+                        d,
+                    ));
                 }
                 held += params.bands;
                 if held >= per_run {
@@ -259,25 +258,25 @@ impl SpilledSignatures {
                 let mut open: Vec<Run> = (0..runs)
                     .map(|r| Run::open(&self.run_path(r, band)))
                     .collect::<io::Result<_>>()?;
-                // Smallest (key, document) first across runs.
-                let mut heap: BinaryHeap<std::cmp::Reverse<(u64, u32, usize)>> = open
+                // Smallest entry first across runs.
+                let mut heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>> = open
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, r)| r.next.map(|(key, d)| std::cmp::Reverse((key, d, i))))
+                    .filter_map(|(i, r)| r.next.map(|e| std::cmp::Reverse((e, i))))
                     .collect();
                 let mut pairs = Vec::new();
                 let mut bucket: Vec<u32> = Vec::new();
                 let mut current: Option<u64> = None;
-                while let Some(std::cmp::Reverse((key, d, i))) = heap.pop() {
-                    if current != Some(key) {
+                while let Some(std::cmp::Reverse((entry, i))) = heap.pop() {
+                    if current != Some(entry >> 32) {
                         lsh::bucket_pairs(&bucket, &keep, &mut pairs);
                         bucket.clear();
-                        current = Some(key);
+                        current = Some(entry >> 32);
                     }
-                    bucket.push(d);
+                    bucket.push(entry as u32);
                     open[i].advance()?;
-                    if let Some((key, d)) = open[i].next {
-                        heap.push(std::cmp::Reverse((key, d, i)));
+                    if let Some(e) = open[i].next {
+                        heap.push(std::cmp::Reverse((e, i)));
                     }
                 }
                 lsh::bucket_pairs(&bucket, &keep, &mut pairs);
