@@ -286,10 +286,28 @@ fn classify_block_swar(block: &[u8; BLOCK]) -> (u64, u64) {
     (word, stop)
 }
 
+/// The length in bytes of the character at the start of `bytes` when it is common typographic
+/// punctuation that separates words exactly as an ASCII space does under [`normalize_into`]:
+/// not alphanumeric, unchanged by NFKC or mapped to characters that are not alphanumeric either
+/// (no-break space, ellipsis, non-breaking hyphen), and never composed with a neighbour. News
+/// text is full of these (curly quotes and apostrophes, dashes, ©); they then cost no Unicode
+/// normalization. `None` for any other character.
+#[inline]
+fn plain_separator_len(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        // U+00A0 no-break space, © « ® ° · ».
+        [0xc2, 0xa0 | 0xa9 | 0xab | 0xae | 0xb0 | 0xb7 | 0xbb, ..] => Some(2),
+        // U+2010..=U+2015 hyphens and dashes, ‘ ’ ‚ “ ” „, • bullet, … ellipsis, ′ prime.
+        [0xe2, 0x80, 0x90..=0x95 | 0x98..=0x9a | 0x9c..=0x9e | 0xa2 | 0xa6 | 0xb2, ..] => Some(3),
+        _ => None,
+    }
+}
+
 /// Calls `on_line` with the [`word_hash`]es of the canonical words of each line of `text`
 /// (lines end at `\n`), reusing `words` and `buf` as buffers. One pass over the bytes, 64 at a
-/// time: ASCII words are found in a block's masks and hashed as they are read; a line holding
-/// any other character is normalized on its own.
+/// time: ASCII words are found in a block's masks and hashed as they are read; a piece of text
+/// holding other characters (up to the nearest ASCII space or punctuation) is normalized on its
+/// own.
 pub fn line_words(
     text: &str,
     buf: &mut String,
@@ -301,7 +319,6 @@ pub fn line_words(
     let below = |j: usize| if j >= 64 { u64::MAX } else { (1u64 << j) - 1 };
     // Invariant: `i` is at the start of the text, a line or a word, or on a separator.
     let mut i = 0;
-    let mut line_start = 0;
     words.clear();
     while i < n {
         let (word, stop) = classify(bytes, i);
@@ -335,16 +352,27 @@ pub fn line_words(
                 on_line(words);
                 words.clear();
                 i += 1;
-                line_start = i;
+            } else if let Some(len) = plain_separator_len(&bytes[i..]) {
+                i += len;
             } else {
-                // Not ASCII: this whole line takes the Unicode path.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(n, |p| i + p);
-                // Line boundaries are ASCII, so these are char boundaries.
-                normalize_into(&text[line_start..end], buf);
-                words.clear();
+                // Not ASCII: the piece around this byte, out to the nearest ASCII separators,
+                // goes through NFKC. ASCII separators cut words before and after NFKC alike
+                // (see `unicode_into`), so the rest of the line keeps the fast path.
+                let mut start = i;
+                while start > 0 && ALNUM[bytes[start - 1] as usize] {
+                    start -= 1;
+                }
+                if start < i {
+                    // The piece's ASCII head was hashed as a word of its own.
+                    words.pop();
+                }
+                let mut end = i + 1;
+                while end < n && (bytes[end] >= 0x80 || ALNUM[bytes[end] as usize]) {
+                    end += 1;
+                }
+                // ASCII bytes are char boundaries.
+                buf.clear();
+                unicode_into(&text[start..end], buf);
                 if !buf.is_empty() {
                     words.extend(buf.as_bytes().split(|&b| b == b' ').map(word_hash));
                 }
@@ -453,13 +481,45 @@ mod tests {
     }
 
     #[test]
+    fn plain_separators_separate_like_a_space() {
+        let plain: Vec<char> = (0x80..0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| plain_separator_len(c.to_string().as_bytes()).is_some())
+            .collect();
+        assert_eq!(plain.len(), 22, "{plain:?}");
+        for c in plain {
+            assert_eq!(
+                plain_separator_len(c.to_string().as_bytes()),
+                Some(c.len_utf8())
+            );
+            // Through NFKC (the Unicode path), next to letters, digits and a combining mark.
+            for (text, want) in [
+                (format!("Ab{c}cD"), "ab cd"),
+                (format!("{c}9{c}"), "9"),
+                (format!("e{c}\u{301}x"), "e x"),
+            ] {
+                let mut out = String::new();
+                unicode_into(&text, &mut out);
+                assert_eq!(out, want, "{c:?} in {text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn words_of_every_length_across_block_edges() {
         let (mut buf, mut words) = (String::new(), Vec::new());
         for len in 1..=140 {
             let word: String = (0..len).map(|j| char::from(b"aB3zQ9"[j % 6])).collect();
-            for pad in 0..70 {
-                for tail in ["", " x", "\nnext line, Here", "\ncafé"] {
-                    let text = format!("{}{word}{tail}", ",".repeat(pad));
+            for (pad, lead) in (0..70).flat_map(|p| [(p, ""), (p, "\u{201c}")]) {
+                for tail in [
+                    "",
+                    " x",
+                    "\nnext line, Here",
+                    "\ncafé",
+                    "é",
+                    "\u{2019}s more",
+                ] {
+                    let text = format!("{}{lead}{word}{tail}", ",".repeat(pad));
                     let mut got: Vec<Vec<u64>> = Vec::new();
                     line_words(&text, &mut buf, &mut words, |w| got.push(w.to_vec()));
                     let want: Vec<Vec<u64>> = text
@@ -470,7 +530,9 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(got, want, "{len} after {pad} with {tail:?}");
-                    assert_eq!(got[0][0], word_hash(word.to_ascii_lowercase().as_bytes()));
+                    if tail != "é" {
+                        assert_eq!(got[0][0], word_hash(word.to_ascii_lowercase().as_bytes()));
+                    }
                 }
             }
         }
@@ -570,6 +632,23 @@ mod tests {
         /// The one-pass line splitter gives each line's word hashes.
         #[test]
         fn line_words_agree_with_word_hashes(s in "([ -~\\t\\r\\n]|\\PC){0,120}") {
+            let mut got: Vec<Vec<u64>> = Vec::new();
+            line_words(&s, &mut String::new(), &mut Vec::new(), |w| got.push(w.to_vec()));
+            let (mut buf, mut words) = (String::new(), Vec::new());
+            let want: Vec<Vec<u64>> = s
+                .split('\n')
+                .map(|line| {
+                    word_hashes_into(line, &mut buf, &mut words);
+                    words.clone()
+                })
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn line_words_agree_on_typographic_text(
+            s in "([a-cA-C0 .,\n]|\u{2019}|\u{201c}|\u{2014}|\u{a0}|\u{2026}|\u{301}|é|ß|\u{fb01}){0,150}"
+        ) {
             let mut got: Vec<Vec<u64>> = Vec::new();
             line_words(&s, &mut String::new(), &mut Vec::new(), |w| got.push(w.to_vec()));
             let (mut buf, mut words) = (String::new(), Vec::new());
