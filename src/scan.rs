@@ -126,7 +126,7 @@ impl<'a> Fingerprinter<'a> {
             }
             body.extend_from_slice(&s.shingles);
         }
-        body.sort_unstable();
+        crate::shingle::sort_hashes(&mut body, &mut s.table);
         body.dedup();
         body
     }
@@ -151,7 +151,7 @@ impl<'a> Fingerprinter<'a> {
                 .words_into(text, &mut s.lines, &mut s.words);
             self.shingler.from_words_into(&s.words, &mut s.shingles);
             if sorted {
-                s.shingles.sort_unstable();
+                crate::shingle::sort_hashes(&mut s.shingles, &mut s.table);
                 s.shingles.dedup();
             } else {
                 crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);

@@ -231,6 +231,60 @@ pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
     v.truncate(kept);
 }
 
+/// Sorts `v`, a list of hashes whose bits are uniform, with `tmp` as a reusable buffer: two
+/// counting passes on the top 16 bits, then an insertion pass for the few values that share
+/// them. About three times faster than a comparison sort for a document's few hundred
+/// shingles. Lists too long for 16 bits to spread them, and lists whose top bits are not
+/// spread after all (the insertion pass then gives up after a few moves per value), are sorted
+/// by comparison instead; the result is the same.
+pub fn sort_hashes(v: &mut [u64], tmp: &mut Vec<u64>) {
+    let n = v.len();
+    if !(64..=1 << 14).contains(&n) {
+        v.sort_unstable();
+        return;
+    }
+    let (mut low, mut high) = ([0u32; 256], [0u32; 256]);
+    for &x in v.iter() {
+        low[(x >> 48) as usize & 0xff] += 1;
+        high[(x >> 56) as usize] += 1;
+    }
+    for counts in [&mut low, &mut high] {
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+    }
+    tmp.clear();
+    tmp.resize(n, 0);
+    for &x in v.iter() {
+        let b = (x >> 48) as usize & 0xff;
+        tmp[low[b] as usize] = x;
+        low[b] += 1;
+    }
+    for &x in tmp.iter() {
+        let b = (x >> 56) as usize;
+        v[high[b] as usize] = x;
+        high[b] += 1;
+    }
+    let mut budget = 4 * n;
+    for i in 1..n {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+        budget = match budget.checked_sub(i - j) {
+            Some(b) => b,
+            None => {
+                v.sort_unstable();
+                return;
+            }
+        };
+    }
+}
+
 /// Sizes of the intersection of two sorted, de-duplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     // Without branches on the comparison, which is a coin toss for hash values.
@@ -247,6 +301,36 @@ pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_hashes_sorts() {
+        let mut tmp = Vec::new();
+        for n in [
+            0usize,
+            1,
+            63,
+            64,
+            65,
+            650,
+            5000,
+            1 << 14,
+            (1 << 14) + 1,
+            40_000,
+        ] {
+            let spread: Vec<u64> = (0..n as u64).map(|i| fmix64(i / 2)).collect();
+            // Top 16 bits all equal: the insertion pass would be quadratic.
+            let bunched: Vec<u64> = spread.iter().map(|x| x >> 16 | 0xabcd << 48).collect();
+            // Only the top 16 bits differ, in descending order.
+            let descending: Vec<u64> = (0..n as u64).map(|i| (n as u64 - i) << 48).collect();
+            for v in [spread, bunched, descending] {
+                let mut got = v.clone();
+                sort_hashes(&mut got, &mut tmp);
+                let mut want = v;
+                want.sort_unstable();
+                assert!(got == want, "n = {n}");
+            }
+        }
+    }
 
     #[test]
     fn dedup_hashes_gives_the_set_of_sort_and_dedup() {
