@@ -87,6 +87,35 @@ pub(crate) fn band_entry(key: u64, doc: u32) -> u64 {
     key & !0xffff_ffff | doc as u64
 }
 
+/// Sorts band entries whose documents (low 32 bits) are already in ascending order: a stable
+/// radix sort on the key bits alone (three passes of 11, 11 and 10 bits) then leaves each
+/// key's documents in order, the same result as sorting the whole values, in a fraction of the
+/// time for a band of many documents.
+fn sort_by_key_bits(table: &mut Vec<u64>) {
+    if table.len() < 4096 {
+        table.sort_unstable();
+        return;
+    }
+    let mut other = vec![0u64; table.len()];
+    for (shift, bits) in [(32, 11), (43, 11), (54, 10)] {
+        let mask = (1usize << bits) - 1;
+        let mut starts = vec![0usize; mask + 1];
+        for &e in table.iter() {
+            starts[(e >> shift) as usize & mask] += 1;
+        }
+        let mut sum = 0;
+        for c in starts.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+        for &e in table.iter() {
+            let b = (e >> shift) as usize & mask;
+            other[starts[b]] = e;
+            starts[b] += 1;
+        }
+        std::mem::swap(table, &mut other);
+    }
+}
+
 /// Appends the pairs of one bucket (documents sharing a band, sorted) to `pairs`, packed as
 /// `a << 32 | b` with `a < b`: every pair of a small bucket, each member with its next
 /// [`LARGE_BUCKET_WINDOW`] members in a large one.
@@ -139,6 +168,7 @@ where
         params.bands * params.rows <= k,
         "bands × rows exceeds the signature length"
     );
+    let ascending = docs.windows(2).all(|w| w[0] < w[1]);
     let per_band: Vec<Vec<u64>> = (0..params.bands)
         .into_par_iter()
         .map(|band| {
@@ -150,7 +180,11 @@ where
                     band_entry(band_key(&sig[start..start + params.rows], band), d)
                 })
                 .collect();
-            table.sort_unstable();
+            if ascending {
+                sort_by_key_bits(&mut table);
+            } else {
+                table.sort_unstable();
+            }
             let mut pairs = Vec::new();
             let mut bucket: Vec<u32> = Vec::new();
             for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
@@ -167,6 +201,20 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_bit_sort_equals_a_whole_value_sort() {
+        for n in [0u32, 5, 4095, 4096, 20_000] {
+            // Documents ascending, keys with many repeats and every bit pattern in between.
+            let mut table: Vec<u64> = (0..n)
+                .map(|d| band_entry(fmix64(u64::from(d % 97)) ^ u64::from(d % 5) << 40, d))
+                .collect();
+            let mut want = table.clone();
+            want.sort_unstable();
+            sort_by_key_bits(&mut table);
+            assert!(table == want, "{n}");
+        }
+    }
 
     #[test]
     fn params_meet_the_recall_floor() {
