@@ -10,7 +10,7 @@
 //! only alphanumeric characters and single spaces. ASCII input takes a fast path that never
 //! touches the Unicode tables.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Writes the canonical form of `text` into `out` (cleared first).
 ///
@@ -79,7 +79,15 @@ fn unicode_into(text: &str, out: &mut String) {
             continue;
         }
         let mut pending_space = !out.is_empty();
-        for c in piece.nfkc() {
+        // Most pieces (accented words of European languages) are already in NFKC, which the
+        // quick check confirms from a table; only the others pay for the normalizer.
+        let normalized: &mut dyn Iterator<Item = char> =
+            if is_nfkc_quick(piece.chars()) == IsNormalized::Yes {
+                &mut piece.chars()
+            } else {
+                &mut piece.nfkc()
+            };
+        for c in normalized {
             if c.is_alphanumeric() {
                 for lower in c.to_lowercase() {
                     // Lower-casing can yield a combining mark (İ → i + U+0307); marks are not
