@@ -140,6 +140,8 @@ pub struct Corpus {
     listing_problems: Vec<(usize, Problem)>,
     opts: InputOptions,
     ignored: usize,
+    /// [`Corpus::estimate_documents`], counted once.
+    estimate: OnceLock<usize>,
     _stdin: Option<tempfile::NamedTempFile>,
 }
 
@@ -238,6 +240,7 @@ impl Corpus {
             listing_problems: Vec::new(),
             opts,
             ignored: 0,
+            estimate: OnceLock::new(),
             _stdin: None,
         };
         for path in paths {
@@ -329,25 +332,27 @@ impl Corpus {
     /// The number of documents, counting a JSONL file's lines (blank ones included) without
     /// parsing them. Unreadable files count as one document.
     pub fn estimate_documents(&self) -> usize {
-        self.files
-            .iter()
-            .map(|f| {
-                if f.format != Format::Jsonl {
-                    return 1;
-                }
-                let mut lines = 0usize;
-                let mut buf = vec![0u8; 1 << 16];
-                if let Ok(mut h) = File::open(&f.path) {
-                    while let Ok(n) = h.read(&mut buf) {
-                        if n == 0 {
-                            break;
-                        }
-                        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        *self.estimate.get_or_init(|| {
+            self.files
+                .iter()
+                .map(|f| {
+                    if f.format != Format::Jsonl {
+                        return 1;
                     }
-                }
-                lines.max(1)
-            })
-            .sum()
+                    let mut lines = 0usize;
+                    let mut buf = vec![0u8; 1 << 16];
+                    if let Ok(mut h) = File::open(&f.path) {
+                        while let Ok(n) = h.read(&mut buf) {
+                            if n == 0 {
+                                break;
+                            }
+                            lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                        }
+                    }
+                    lines.max(1)
+                })
+                .sum()
+        })
     }
 
     /// A hash of the input's name (`PATH`, or `PATH:LINE` for a JSONL record), for sampling

@@ -333,11 +333,11 @@ impl Analysis {
             "fingerprinting",
             (!has_jsonl).then_some(corpus.files().len() as u64),
         );
-        // A file that is not JSONL is at most one document: room for all of them up front, so
-        // that the largest allocation of the run is never copied to grow (the copy would
-        // briefly hold both).
-        let single_docs = if has_jsonl { 0 } else { corpus.files().len() };
-        let mut metas: Vec<DocMeta> = Vec::with_capacity(single_docs);
+        // Room for every document up front (a file that is not JSONL is at most one, a JSONL
+        // file at most one per line), so that the largest allocation of the run is never
+        // copied to grow: the copy would briefly hold both.
+        let expected = corpus.estimate_documents();
+        let mut metas: Vec<DocMeta> = Vec::with_capacity(expected);
         let mut sigs: Vec<u32> = Vec::new();
         // With a budget the corpus would pass, signatures go to disk as they come.
         let budget = config.memory.map(|m| {
@@ -360,7 +360,7 @@ impl Analysis {
             _ => None,
         };
         if writer.is_none() {
-            sigs.reserve_exact(single_docs * k);
+            sigs.reserve_exact(expected * k);
         }
         let mut write_error: Option<std::io::Error> = None;
         let mut seen_ids: HashSet<u128> = HashSet::new();
