@@ -447,6 +447,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Each line's word hashes as [`line_words`] gives them, and as [`word_hashes_into`] gives
+    /// them for the line alone.
+    fn both_ways(s: &str) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
+        let mut got: Vec<Vec<u64>> = Vec::new();
+        line_words(s, &mut String::new(), &mut Vec::new(), |w| {
+            got.push(w.to_vec())
+        });
+        let (mut buf, mut words) = (String::new(), Vec::new());
+        let want = s
+            .split('\n')
+            .map(|line| {
+                word_hashes_into(line, &mut buf, &mut words);
+                words.clone()
+            })
+            .collect();
+        (got, want)
+    }
+
     #[test]
     fn alnum_bits_agree_with_the_byte_table() {
         for b in 0..=255u8 {
@@ -515,7 +533,6 @@ mod tests {
 
     #[test]
     fn words_of_every_length_across_block_edges() {
-        let (mut buf, mut words) = (String::new(), Vec::new());
         for len in 1..=140 {
             let word: String = (0..len).map(|j| char::from(b"aB3zQ9"[j % 6])).collect();
             for (pad, lead) in (0..70).flat_map(|p| [(p, ""), (p, "\u{201c}")]) {
@@ -528,15 +545,7 @@ mod tests {
                     "\u{2019}s more",
                 ] {
                     let text = format!("{}{lead}{word}{tail}", ",".repeat(pad));
-                    let mut got: Vec<Vec<u64>> = Vec::new();
-                    line_words(&text, &mut buf, &mut words, |w| got.push(w.to_vec()));
-                    let want: Vec<Vec<u64>> = text
-                        .split('\n')
-                        .map(|line| {
-                            word_hashes_into(line, &mut buf, &mut words);
-                            words.clone()
-                        })
-                        .collect();
+                    let (got, want) = both_ways(&text);
                     assert_eq!(got, want, "{len} after {pad} with {tail:?}");
                     if tail != "é" {
                         assert_eq!(got[0][0], word_hash(word.to_ascii_lowercase().as_bytes()));
@@ -640,16 +649,7 @@ mod tests {
         /// The one-pass line splitter gives each line's word hashes.
         #[test]
         fn line_words_agree_with_word_hashes(s in "([ -~\\t\\r\\n]|\\PC){0,120}") {
-            let mut got: Vec<Vec<u64>> = Vec::new();
-            line_words(&s, &mut String::new(), &mut Vec::new(), |w| got.push(w.to_vec()));
-            let (mut buf, mut words) = (String::new(), Vec::new());
-            let want: Vec<Vec<u64>> = s
-                .split('\n')
-                .map(|line| {
-                    word_hashes_into(line, &mut buf, &mut words);
-                    words.clone()
-                })
-                .collect();
+            let (got, want) = both_ways(&s);
             prop_assert_eq!(got, want);
         }
 
@@ -657,16 +657,7 @@ mod tests {
         fn line_words_agree_on_typographic_text(
             s in "([a-cA-C0 .,\n]|\u{2019}|\u{201c}|\u{2014}|\u{a0}|\u{2026}|\u{301}|é|ß|\u{fb01}){0,150}"
         ) {
-            let mut got: Vec<Vec<u64>> = Vec::new();
-            line_words(&s, &mut String::new(), &mut Vec::new(), |w| got.push(w.to_vec()));
-            let (mut buf, mut words) = (String::new(), Vec::new());
-            let want: Vec<Vec<u64>> = s
-                .split('\n')
-                .map(|line| {
-                    word_hashes_into(line, &mut buf, &mut words);
-                    words.clone()
-                })
-                .collect();
+            let (got, want) = both_ways(&s);
             prop_assert_eq!(got, want);
         }
 
