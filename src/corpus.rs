@@ -277,8 +277,9 @@ impl Corpus {
             }
             // The folder's own entries in name order, then each sub-folder walked on its own
             // thread: the same files in the same order as one walk, listed in parallel.
-            // Sorted here, not by walkdir: its sorter reads every sub-folder in advance, one
-            // after the other, even with a maximum depth of one.
+            // Sorted here, not by walkdir: with its sorter this one-level listing of 151
+            // entries took 93 ms on the benchmark folder (every sub-folder's time, as if each
+            // were read in advance), without it 0.1 ms.
             let mut top: Vec<walkdir::Result<walkdir::DirEntry>> = walkdir::WalkDir::new(path)
                 .max_depth(1)
                 .into_iter()
@@ -669,8 +670,6 @@ fn trim_line_end(raw: &mut Vec<u8>) {
 /// Share of replaced characters above which a file counts as binary, not as text.
 const MAX_INVALID_SHARE: f64 = 0.25;
 
-/// Bytes → text. Binary content (a NUL byte, or mostly invalid UTF-8) is an error; some invalid
-/// UTF-8 is replaced and reported as a warning.
 /// The whole of `file`, whose metadata says it holds `size` bytes. The buffer has room for one
 /// byte more, so a file that is still that size is read by one call; a file that has grown or
 /// shrunk since is read until the end.
@@ -698,6 +697,8 @@ fn read_whole(mut file: File, size: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Bytes → text. Binary content (a NUL byte, or mostly invalid UTF-8) is an error; some invalid
+/// UTF-8 is replaced and reported as a warning.
 fn decode(bytes: Vec<u8>) -> std::result::Result<(String, Option<String>), String> {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
