@@ -7,9 +7,10 @@
 //! least [`MIN_RECALL_AT_THRESHOLD`] when every band that fits in `k` is used: larger `rows`
 //! means fewer dissimilar pairs to reject later, more bands only raises recall.
 //!
-//! Bands are processed one at a time (two at once on two threads), so memory holds one table
-//! per thread, never all of them. A table entry is one `u64`: the high 32 bits of the band's
-//! key above the document number, so that sorting plain integers groups a band's documents.
+//! Bands are processed a few at a time per thread (as many as fit in [`PASS_TABLE_BYTES`], at
+//! most eight), each pass reading the signatures once, so memory never holds all tables. A table
+//! entry is one `u64`: the high 32 bits of the band's key above the document number, so that
+//! sorting plain integers groups a band's documents.
 //! Two different bands whose keys share those 32 bits make a spurious candidate (about
 //! n²/2³³ per band for n documents: two per band at 150,000); the signature estimate drops it.
 //!
@@ -29,6 +30,10 @@ pub const MIN_RECALL_AT_THRESHOLD: f64 = 0.95;
 pub const LARGE_BUCKET: usize = 256;
 /// See [`LARGE_BUCKET`].
 pub const LARGE_BUCKET_WINDOW: usize = 32;
+
+/// Bytes of band tables one thread builds in one pass over the signatures (up to eight bands):
+/// more bands per pass read the signatures fewer times, at this much memory per thread.
+pub const PASS_TABLE_BYTES: usize = 64 << 20;
 
 /// How signatures are cut into bands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -169,30 +174,43 @@ where
         "bands × rows exceeds the signature length"
     );
     let ascending = docs.windows(2).all(|w| w[0] < w[1]);
-    let per_band: Vec<Vec<u64>> = (0..params.bands)
+    let group = (PASS_TABLE_BYTES / (8 * docs.len().max(1))).clamp(1, 8);
+    let starts: Vec<usize> = (0..params.bands).step_by(group).collect();
+    let per_band: Vec<Vec<u64>> = starts
         .into_par_iter()
-        .map(|band| {
-            let start = band * params.rows;
-            let mut table: Vec<u64> = docs
-                .iter()
-                .map(|&d| {
-                    let sig = &signatures[d as usize * k..][..k];
-                    band_entry(band_key(&sig[start..start + params.rows], band), d)
-                })
+        .flat_map_iter(|first| {
+            // A few bands per pass over the signatures, which then stream through the cache
+            // once per pass instead of once per band.
+            let bands = first..(first + group).min(params.bands);
+            let mut tables: Vec<Vec<u64>> = bands
+                .clone()
+                .map(|_| Vec::with_capacity(docs.len()))
                 .collect();
-            if ascending {
-                sort_by_key_bits(&mut table);
-            } else {
-                table.sort_unstable();
+            for &d in docs {
+                let sig = &signatures[d as usize * k..][..k];
+                for (table, band) in tables.iter_mut().zip(bands.clone()) {
+                    let start = band * params.rows;
+                    table.push(band_entry(
+                        band_key(&sig[start..start + params.rows], band),
+                        d,
+                    ));
+                }
             }
-            let mut pairs = Vec::new();
-            let mut bucket: Vec<u32> = Vec::new();
-            for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
-                bucket.clear();
-                bucket.extend(group.iter().map(|&e| e as u32));
-                bucket_pairs(&bucket, &keep, &mut pairs);
-            }
-            pairs
+            tables.into_iter().map(|mut table| {
+                if ascending {
+                    sort_by_key_bits(&mut table);
+                } else {
+                    table.sort_unstable();
+                }
+                let mut pairs = Vec::new();
+                let mut bucket: Vec<u32> = Vec::new();
+                for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
+                    bucket.clear();
+                    bucket.extend(group.iter().map(|&e| e as u32));
+                    bucket_pairs(&bucket, &keep, &mut pairs);
+                }
+                pairs
+            })
         })
         .collect();
     merge_pairs(per_band)
