@@ -102,21 +102,10 @@ fn sort_by_key_bits(table: &mut Vec<u64>) {
         return;
     }
     let mut other = vec![0u64; table.len()];
-    for (shift, bits) in [(32, 11), (43, 11), (54, 10)] {
-        let mask = (1usize << bits) - 1;
-        let mut starts = vec![0usize; mask + 1];
-        for &e in table.iter() {
-            starts[(e >> shift) as usize & mask] += 1;
-        }
-        let mut sum = 0;
-        for c in starts.iter_mut() {
-            (*c, sum) = (sum, sum + *c);
-        }
-        for &e in table.iter() {
-            let b = (e >> shift) as usize & mask;
-            other[starts[b]] = e;
-            starts[b] += 1;
-        }
+    // Digits of 11, 11 and 10 bits: above bit 64 the third digit's top bit is always zero.
+    let mut counts = vec![0u32; 1 << 11];
+    for shift in [32, 43, 54] {
+        crate::shingle::counting_pass(table, &mut other, shift, &mut counts);
         std::mem::swap(table, &mut other);
     }
 }
