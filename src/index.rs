@@ -398,8 +398,7 @@ fn short_sig(sig: &[u32]) -> Vec<u8> {
 /// The Jaccard estimate of two stored signatures, corrected for chance agreement of 16-bit
 /// values.
 fn short_estimate(a: &[u8], b: &[u8]) -> f64 {
-    let k = a.len() / 2;
-    if k == 0 || a.len() != b.len() {
+    if a.len() != b.len() {
         return 0.0;
     }
     let same = a
@@ -407,8 +406,7 @@ fn short_estimate(a: &[u8], b: &[u8]) -> f64 {
         .zip(b.chunks_exact(2))
         .filter(|(x, y)| x == y)
         .count();
-    let chance = 1.0 / 65_536.0;
-    ((same as f64 / k as f64 - chance) / (1.0 - chance)).max(0.0)
+    minhash::short_estimate_of(same, a.len() / 2)
 }
 
 /// The shingle set reduced to 32-bit hashes, sorted and unique, as stored.

@@ -73,12 +73,13 @@ impl LshParams {
     }
 }
 
-/// The hash of the values of one band; equal bands give equal keys.
+/// The hash of the values of one band (full `u32` or shortened `u16` signature values); equal
+/// bands give equal keys.
 #[inline]
-pub(crate) fn band_key(values: &[u32], band: usize) -> u64 {
+pub(crate) fn band_key<T: Copy + Into<u64>>(values: &[T], band: usize) -> u64 {
     let mut h = (band as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for &v in values {
-        h = (h ^ v as u64)
+        h = (h ^ v.into())
             .wrapping_mul(0xd6e8_feb8_6659_fd93)
             .rotate_left(31);
     }
@@ -145,17 +146,18 @@ pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
 }
 
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
-/// `k` values each), as `(smaller, larger)` document indices, sorted and unique. Only pairs
+/// `k` values each, `u32` or [`crate::minhash::shorten`]ed to `u16`), as `(smaller, larger)` document indices, sorted and unique. Only pairs
 /// that `keep` accepts are emitted (containment mode uses it to skip pairs of very different
 /// sizes before they cost memory).
-pub fn candidates<F>(
-    signatures: &[u32],
+pub fn candidates<T, F>(
+    signatures: &[T],
     k: usize,
     docs: &[u32],
     params: LshParams,
     keep: F,
 ) -> Vec<(u32, u32)>
 where
+    T: Copy + Into<u64> + Sync,
     F: Fn(u32, u32) -> bool + Sync,
 {
     assert!(

@@ -86,6 +86,8 @@ pub(crate) struct Scratch {
     pub(crate) shingles: Vec<u64>,
     table: Vec<u64>,
     pub(crate) mins: minhash::Scratch,
+    /// A signature at full width, before [`minhash::shorten`].
+    full: Vec<u32>,
 }
 
 /// Boilerplate removal, normalization and shingling as one step, the same in both passes.
@@ -171,7 +173,7 @@ impl<'a> Fingerprinter<'a> {
 enum Outcome {
     Doc {
         meta: DocMeta,
-        sig: Vec<u32>,
+        sig: Vec<u16>,
         bytes: u64,
         warning: Option<Problem>,
     },
@@ -190,9 +192,9 @@ pub const MIN_CONTAINED_SIZE: f64 = 0.3;
 
 /// Reorders `data`, made of blocks of `k` values, so that block `i` becomes the old block
 /// `order[i]`, following the permutation's cycles with one block of scratch space.
-fn permute_blocks(data: &mut [u32], k: usize, order: &[u32]) {
+fn permute_blocks<T: Copy + Default>(data: &mut [T], k: usize, order: &[u32]) {
     let mut done = vec![false; order.len()];
-    let mut saved = vec![0u32; k];
+    let mut saved = vec![T::default(); k];
     for start in 0..order.len() {
         if done[start] {
             continue;
@@ -243,8 +245,8 @@ pub const META_BYTES_PER_DOC: u64 = 512;
 
 /// Where the signatures are.
 enum Signatures {
-    /// In memory, `k` values per document, in id order.
-    Memory(Vec<u32>),
+    /// In memory, `k` [`minhash::shorten`]ed values per document, in id order.
+    Memory(Vec<u16>),
     /// In a temporary file (see [`crate::spill`]).
     Disk(crate::spill::SpilledSignatures),
 }
@@ -260,18 +262,18 @@ impl std::fmt::Debug for Signatures {
 
 impl Signatures {
     /// Calls `f` with the signature of document `d`; `None` when it cannot be read back.
-    fn with<R>(&self, d: u32, k: usize, f: impl FnOnce(&[u32]) -> R) -> Option<R> {
+    fn with<R>(&self, d: u32, k: usize, f: impl FnOnce(&[u16]) -> R) -> Option<R> {
         match self {
             Signatures::Memory(v) => Some(f(&v[d as usize * k..][..k])),
             Signatures::Disk(s) => {
-                let mut sig = vec![0u32; k];
+                let mut sig = vec![0u16; k];
                 s.read(d, &mut sig).ok().map(|()| f(&sig))
             }
         }
     }
 
     fn estimate(&self, a: u32, b: u32, k: usize) -> f64 {
-        self.with(a, k, |x| self.with(b, k, |y| minhash::estimate(x, y)))
+        self.with(a, k, |x| self.with(b, k, |y| minhash::short_estimate(x, y)))
             .flatten()
             .unwrap_or(0.0)
     }
@@ -338,11 +340,11 @@ impl Analysis {
         // copied to grow: the copy would briefly hold both.
         let expected = corpus.estimate_documents();
         let mut metas: Vec<DocMeta> = Vec::with_capacity(expected);
-        let mut sigs: Vec<u32> = Vec::new();
+        let mut sigs: Vec<u16> = Vec::new();
         // With a budget the corpus would pass, signatures go to disk as they come.
         let budget = config.memory.map(|m| {
             let docs = corpus.estimate_documents() as u64;
-            let need = docs * (4 * k as u64 + 32 + META_BYTES_PER_DOC);
+            let need = docs * (2 * k as u64 + 32 + META_BYTES_PER_DOC);
             (
                 need > m,
                 m.saturating_sub(docs * META_BYTES_PER_DOC).max(16 << 20),
@@ -419,8 +421,10 @@ impl Analysis {
                                         cause: "empty document (no words)".into(),
                                     });
                                 }
-                                let mut sig = vec![0u32; k];
-                                hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
+                                s.full.resize(k, 0);
+                                hasher.signature_into(&s.shingles, &mut s.mins, &mut s.full);
+                                let mut sig = vec![0u16; k];
+                                minhash::shorten(&s.full, &mut sig);
                                 Outcome::Doc {
                                     meta: DocMeta {
                                         id: doc.id,

@@ -2,6 +2,7 @@
 //! signatures go to a temporary file instead of memory, and each LSH band table is built from
 //! that file as sorted runs on disk, then merged run against run, one band at a time.
 //!
+//! Signatures are the scan's shortened ones ([`crate::minhash::shorten`]), two bytes a value.
 //! Memory then holds the per-document metadata, two `u32` per document to translate between
 //! input order and id order, and run buffers of at most the budget given. The candidates are
 //! exactly those of the in-memory path ([`crate::lsh::candidates`]), in the same order.
@@ -21,6 +22,8 @@ use crate::lsh::{self, band_entry, band_key, LshParams};
 
 /// Bytes of one band-table entry ([`lsh::band_entry`]), in memory and on disk.
 const ENTRY: usize = 8;
+/// Bytes of one signature value on disk.
+const VALUE: usize = 2;
 /// Documents read from the signature file at a time.
 const CHUNK_DOCS: usize = 4096;
 
@@ -78,14 +81,14 @@ impl SignatureWriter {
     ///
     /// # Errors
     /// When the file cannot be written (a full disk, for instance).
-    pub fn push(&mut self, sig: &[u32]) -> io::Result<()> {
+    pub fn push(&mut self, sig: &[u16]) -> io::Result<()> {
         debug_assert_eq!(sig.len(), self.k);
-        let mut bytes = [0u8; 4 * 64];
+        let mut bytes = [0u8; VALUE * 64];
         for chunk in sig.chunks(64) {
             for (i, v) in chunk.iter().enumerate() {
-                bytes[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
+                bytes[VALUE * i..VALUE * (i + 1)].copy_from_slice(&v.to_le_bytes());
             }
-            self.out.write_all(&bytes[..4 * chunk.len()])?;
+            self.out.write_all(&bytes[..VALUE * chunk.len()])?;
         }
         self.docs += 1;
         Ok(())
@@ -150,13 +153,11 @@ impl SpilledSignatures {
     ///
     /// # Errors
     /// When the file cannot be read.
-    pub fn read(&self, d: u32, out: &mut [u32]) -> io::Result<()> {
-        let mut bytes = vec![0u8; 4 * self.k];
-        let at = self.order[d as usize] as u64 * 4 * self.k as u64;
+    pub fn read(&self, d: u32, out: &mut [u16]) -> io::Result<()> {
+        let mut bytes = vec![0u8; VALUE * self.k];
+        let at = self.order[d as usize] as u64 * (VALUE * self.k) as u64;
         self.file.read_exact_at(&mut bytes, at)?;
-        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-            *o = u32::from_le_bytes(c.try_into().expect("4 bytes"));
-        }
+        decode_values(&bytes, out);
         Ok(())
     }
 
@@ -218,21 +219,19 @@ impl SpilledSignatures {
             file.seek(io::SeekFrom::Start(0))?;
         }
         let mut reader = BufReader::with_capacity(1 << 20, file);
-        let mut bytes = vec![0u8; 4 * k * CHUNK_DOCS];
-        let mut sig = vec![0u32; k];
+        let mut bytes = vec![0u8; VALUE * k * CHUNK_DOCS];
+        let mut sig = vec![0u16; k];
         let mut pos = 0usize;
         while pos < n {
             let count = CHUNK_DOCS.min(n - pos);
-            let chunk = &mut bytes[..4 * k * count];
+            let chunk = &mut bytes[..VALUE * k * count];
             reader.read_exact(chunk)?;
-            for (i, raw) in chunk.chunks_exact(4 * k).enumerate() {
+            for (i, raw) in chunk.chunks_exact(VALUE * k).enumerate() {
                 let d = rank[pos + i];
                 if d == u32::MAX {
                     continue;
                 }
-                for (v, c) in sig.iter_mut().zip(raw.chunks_exact(4)) {
-                    *v = u32::from_le_bytes(c.try_into().expect("4 bytes"));
-                }
+                decode_values(raw, &mut sig);
                 for (band, table) in buffers.iter_mut().enumerate() {
                     let start = band * params.rows;
                     table.push(band_entry(
@@ -291,6 +290,13 @@ impl SpilledSignatures {
     }
 }
 
+/// Little-endian signature values from `bytes` into `out`.
+fn decode_values(bytes: &[u8], out: &mut [u16]) {
+    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(VALUE)) {
+        *o = u16::from_le_bytes([c[0], c[1]]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,7 +308,8 @@ mod tests {
         let (k, n) = (32usize, 600u32);
         let mh = MinHasher::new(k, 3);
         let mut s = Scratch::default();
-        let mut sigs = vec![0u32; n as usize * k];
+        let mut full = vec![0u32; k];
+        let mut sigs = vec![0u16; n as usize * k];
         for d in 0..n {
             let family = (d / 3) as u64;
             let set: Vec<u64> = (0..60u64)
@@ -314,7 +321,8 @@ mod tests {
                     }
                 })
                 .collect();
-            mh.signature_into(&set, &mut s, &mut sigs[d as usize * k..][..k]);
+            mh.signature_into(&set, &mut s, &mut full);
+            crate::minhash::shorten(&full, &mut sigs[d as usize * k..][..k]);
         }
         // Input order is the reverse of id order.
         let order: Vec<u32> = (0..n).rev().collect();
@@ -324,7 +332,7 @@ mod tests {
             w.push(&sigs[d * k..][..k]).unwrap();
         }
         let spilled = w.finish(order).unwrap();
-        let mut got = vec![0u32; k];
+        let mut got = vec![0u16; k];
         spilled.read(5, &mut got).unwrap();
         assert_eq!(got, sigs[5 * k..6 * k]);
         let docs: Vec<u32> = (0..n).filter(|d| d % 5 != 0).collect();
