@@ -209,10 +209,12 @@ impl Boilerplate {
         // Documents identical after normalization count once, whichever of them comes first
         // (copies may wrap their lines differently): everything is counted per distinct
         // (line, content) pair, so the result does not depend on input order.
-        let mut pairs: Vec<(u64, u64)> = docs
-            .iter()
-            .flat_map(|d| d.lines.iter().map(move |&(h, _)| (h, d.content)))
-            .collect();
+        let mut pairs: Vec<(u64, u64)> =
+            Vec::with_capacity(docs.iter().map(|d| d.lines.len()).sum());
+        pairs.extend(
+            docs.iter()
+                .flat_map(|d| d.lines.iter().map(move |&(h, _)| (h, d.content))),
+        );
         pairs.sort_unstable();
         pairs.dedup();
         let contents: HashesSet = docs.iter().map(|d| d.content).collect();

@@ -97,17 +97,19 @@ pub(crate) fn band_entry(key: u64, doc: u32) -> u64 {
 /// radix sort on the key bits alone (three passes of 11, 11 and 10 bits) then leaves each
 /// key's documents in order, the same result as sorting the whole values, in a fraction of the
 /// time for a band of many documents.
-fn sort_by_key_bits(table: &mut Vec<u64>) {
+/// `other` is scratch space (any contents), reused from call to call.
+fn sort_by_key_bits(table: &mut Vec<u64>, other: &mut Vec<u64>) {
     if table.len() < 4096 {
         table.sort_unstable();
         return;
     }
-    let mut other = vec![0u64; table.len()];
+    other.clear();
+    other.resize(table.len(), 0);
     // Digits of 11, 11 and 10 bits: above bit 64 the third digit's top bit is always zero.
     let mut counts = vec![0u32; 1 << 11];
     for shift in [32, 43, 54] {
-        crate::shingle::counting_pass(table, &mut other, shift, &mut counts);
-        std::mem::swap(table, &mut other);
+        crate::shingle::counting_pass(table, other, shift, &mut counts);
+        std::mem::swap(table, other);
     }
 }
 
@@ -137,7 +139,10 @@ where
 
 /// Sorted, unique pairs from packed per-band lists.
 pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
-    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
+    let mut all: Vec<u64> = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
+    for list in per_band {
+        all.extend_from_slice(&list);
+    }
     all.par_sort_unstable();
     all.dedup();
     all.into_iter()
@@ -165,46 +170,57 @@ where
         "bands × rows exceeds the signature length"
     );
     let ascending = docs.windows(2).all(|w| w[0] < w[1]);
-    let group = (PASS_TABLE_BYTES / (8 * docs.len().max(1))).clamp(1, 8);
+    // Passes of up to eight bands (as many as fit in PASS_TABLE_BYTES), as many passes for
+    // every thread, bands spread evenly over them; each thread keeps its tables from one pass
+    // to the next, so fresh memory is touched once per thread rather than once per pass.
+    let threads = rayon::current_num_threads().max(1);
+    let widest = (PASS_TABLE_BYTES / (8 * docs.len().max(1))).clamp(1, 8);
+    let passes = params.bands.div_ceil(widest).div_ceil(threads) * threads;
+    let group = params.bands.div_ceil(passes.max(1)).max(1);
     let starts: Vec<usize> = (0..params.bands).step_by(group).collect();
-    let per_band: Vec<Vec<u64>> = starts
-        .into_par_iter()
-        .flat_map_iter(|first| {
-            // A few bands per pass over the signatures, which then stream through the cache
-            // once per pass instead of once per band.
-            let bands = first..(first + group).min(params.bands);
-            let mut tables: Vec<Vec<u64>> = bands
-                .clone()
-                .map(|_| Vec::with_capacity(docs.len()))
-                .collect();
-            for &d in docs {
-                let sig = &signatures[d as usize * k..][..k];
-                for (table, band) in tables.iter_mut().zip(bands.clone()) {
-                    let start = band * params.rows;
-                    table.push(band_entry(
-                        band_key(&sig[start..start + params.rows], band),
-                        d,
-                    ));
+    let per_thread = starts.len().div_ceil(threads).max(1);
+    let parts: Vec<Vec<u64>> = starts
+        .par_chunks(per_thread)
+        .map(|firsts| {
+            let mut tables: Vec<Vec<u64>> = Vec::new();
+            let (mut scratch, mut bucket, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+            for &first in firsts {
+                let bands = first..(first + group).min(params.bands);
+                tables.resize_with(bands.len(), Vec::new);
+                for table in &mut tables {
+                    table.clear();
+                    table.reserve(docs.len());
+                }
+                for &d in docs {
+                    let sig = &signatures[d as usize * k..][..k];
+                    for (table, band) in tables.iter_mut().zip(bands.clone()) {
+                        let start = band * params.rows;
+                        table.push(band_entry(
+                            band_key(&sig[start..start + params.rows], band),
+                            d,
+                        ));
+                    }
+                }
+                for table in &mut tables {
+                    if ascending {
+                        sort_by_key_bits(table, &mut scratch);
+                    } else {
+                        table.sort_unstable();
+                    }
+                    for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
+                        bucket.clear();
+                        bucket.extend(group.iter().map(|&e| e as u32));
+                        bucket_pairs(&bucket, &keep, &mut pairs);
+                    }
                 }
             }
-            tables.into_iter().map(|mut table| {
-                if ascending {
-                    sort_by_key_bits(&mut table);
-                } else {
-                    table.sort_unstable();
-                }
-                let mut pairs = Vec::new();
-                let mut bucket: Vec<u32> = Vec::new();
-                for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
-                    bucket.clear();
-                    bucket.extend(group.iter().map(|&e| e as u32));
-                    bucket_pairs(&bucket, &keep, &mut pairs);
-                }
-                pairs
-            })
+            // A pair usually agrees in several bands: once each is enough from here on.
+            pairs.sort_unstable();
+            pairs.dedup();
+            pairs
         })
         .collect();
-    merge_pairs(per_band)
+    merge_pairs(parts)
 }
 
 #[cfg(test)]
@@ -220,7 +236,7 @@ mod tests {
                 .collect();
             let mut want = table.clone();
             want.sort_unstable();
-            sort_by_key_bits(&mut table);
+            sort_by_key_bits(&mut table, &mut vec![7; 3]);
             assert!(table == want, "{n}");
         }
     }
