@@ -214,6 +214,24 @@ fn permute_blocks<T: Copy + Default>(data: &mut [T], k: usize, order: &[u32]) {
     }
 }
 
+/// Reorders `data` so that element `i` becomes the old element `order[i]`, following the
+/// permutation's cycles with swaps.
+fn permute<T>(data: &mut [T], order: &[u32]) {
+    let mut done = vec![false; order.len()];
+    for start in 0..order.len() {
+        let mut at = start;
+        while !done[at] {
+            done[at] = true;
+            let from = order[at] as usize;
+            if from == start {
+                break;
+            }
+            data.swap(at, from);
+            at = from;
+        }
+    }
+}
+
 /// The Jaccard similarity of a set of `small` elements of which share `c` lies in a set of
 /// `large` elements.
 fn needed_jaccard(c: f64, small: f64, large: f64) -> f64 {
@@ -468,12 +486,8 @@ impl Analysis {
                 Signatures::Memory(sigs)
             }
         };
-        let mut slots: Vec<Option<DocMeta>> = metas.into_iter().map(Some).collect();
-        let metas: Vec<DocMeta> = order
-            .iter()
-            .map(|&d| slots[d as usize].take().expect("each document once"))
-            .collect();
-        drop(slots);
+        // In place too: a reordered copy is fresh memory, touched on one thread.
+        permute(&mut metas, &order);
         drop(order);
         stats.stages.push(("fingerprint", t.elapsed()));
         let n = metas.len();
@@ -903,7 +917,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn permute_blocks_moves_whole_blocks() {
+    fn permutations_move_whole_blocks_and_single_elements() {
         // Block i holds [10i, 10i + 1]; each order is checked against a plain gather.
         for order in [
             vec![0u32, 1, 2, 3],
@@ -915,6 +929,9 @@ mod tests {
             let want: Vec<u32> = order.iter().flat_map(|&i| [10 * i, 10 * i + 1]).collect();
             permute_blocks(&mut data, 2, &order);
             assert_eq!(data, want, "{order:?}");
+            let mut single: Vec<u32> = (0..4).collect();
+            permute(&mut single, &order);
+            assert_eq!(single, order, "{order:?}");
         }
     }
 
