@@ -39,10 +39,12 @@ fn bench_lsh(c: &mut Criterion) {
     let (sets, planted) = planted(n);
     let k = 128;
     let mh = MinHasher::new(k, 1);
-    let mut sigs = vec![0u32; n * k];
-    let mut s = Scratch::default();
+    // Shortened to 16 bits, as a scan keeps them.
+    let mut sigs = vec![0u16; n * k];
+    let (mut s, mut full) = (Scratch::default(), vec![0u32; k]);
     for (set, sig) in sets.iter().zip(sigs.chunks_exact_mut(k)) {
-        mh.signature_into(set, &mut s, sig);
+        mh.signature_into(set, &mut s, &mut full);
+        neardup::minhash::shorten(&full, sig);
     }
     let docs: Vec<u32> = (0..n as u32).collect();
     let params = LshParams::for_threshold(0.45, k);
