@@ -151,9 +151,9 @@ pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
 }
 
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
-/// `k` values each, `u32` or [`crate::minhash::shorten`]ed to `u16`), as `(smaller, larger)` document indices, sorted and unique. Only pairs
-/// that `keep` accepts are emitted (containment mode uses it to skip pairs of very different
-/// sizes before they cost memory).
+/// `k` values each, `u32` or [`crate::minhash::shorten`]ed to `u16`), as `(smaller, larger)`
+/// document indices, sorted and unique. Only pairs that `keep` accepts are emitted
+/// (containment mode uses it to skip pairs of very different sizes before they cost memory).
 pub fn candidates<T, F>(
     signatures: &[T],
     k: usize,
