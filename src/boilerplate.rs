@@ -188,7 +188,7 @@ impl Boilerplate {
             // Sampled by a hash of the input's name, so the sample does not depend on order.
             let picked: Vec<Pending> = batch
                 .into_iter()
-                .filter(|p| stride == 1 || corpus.sample_key(p) % stride == 0)
+                .filter(|p| stride == 1 || corpus.sample_key(p).is_multiple_of(stride))
                 .collect();
             let docs: Vec<DocLines> = picked
                 .into_par_iter()

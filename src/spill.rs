@@ -337,7 +337,7 @@ mod tests {
         assert_eq!(got, sigs[5 * k..6 * k]);
         let docs: Vec<u32> = (0..n).filter(|d| d % 5 != 0).collect();
         let params = LshParams::for_threshold(0.5, k);
-        let keep = |a: u32, b: u32| (a + b) % 7 != 0;
+        let keep = |a: u32, b: u32| !(a + b).is_multiple_of(7);
         let want = lsh::candidates(&sigs, k, &docs, params, keep);
         assert!(want.len() >= 300, "{} pairs", want.len());
         // A budget so small that every band takes several runs.
