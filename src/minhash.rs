@@ -309,20 +309,17 @@ fn round_key(j: usize) -> u64 {
     (j as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// `out[i] = fmix64(input[i] ^ key)`: on x86-64 CPUs with AVX-512DQ and VL four at a time,
-/// which takes about a third off a signature of a news-sized document; the same values either
-/// way.
+/// `out[i] = fmix64(input[i] ^ key)`: four at a time where [`crate::shingle::wide`] is
+/// available, which takes about a third off a signature of a news-sized document; the same
+/// values either way.
 fn mix_all(input: &[u64], key: u64, out: &mut Vec<u64>) {
     out.clear();
     out.resize(input.len(), 0);
     #[cfg(target_arch = "x86_64")]
     {
-        if input.len() >= 16
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
-            // SAFETY: the CPU has the features `mix_all_avx512` is compiled for.
-            unsafe { mix_all_avx512(input, key, out) };
+        if input.len() >= 16 && crate::shingle::wide::available() {
+            // SAFETY: the CPU has the features `mix_wide` is compiled for.
+            unsafe { mix_wide(input, key, out) };
             return;
         }
     }
@@ -336,27 +333,17 @@ fn mix_into(input: &[u64], key: u64, out: &mut [u64]) {
     }
 }
 
-/// [`mix_into`] four lanes at a time in 256-bit registers (AVX-512DQ's 64-bit lane multiply
-/// with AVX-512VL; full 512-bit registers lower the clock of the whole core on many CPUs).
+/// [`mix_into`], four lanes at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl")]
-fn mix_all_avx512(input: &[u64], key: u64, out: &mut [u64]) {
-    use std::arch::x86_64::*;
+fn mix_wide(input: &[u64], key: u64, out: &mut [u64]) {
+    use crate::shingle::wide;
+    use std::arch::x86_64::{_mm256_set1_epi64x, _mm256_xor_si256};
     let key4 = _mm256_set1_epi64x(key as i64);
-    let c1 = _mm256_set1_epi64x(0xff51_afd7_ed55_8ccd_u64 as i64);
-    let c2 = _mm256_set1_epi64x(0xc4ce_b9fe_1a85_ec53_u64 as i64);
     let mut chunks = input.chunks_exact(4);
     let mut outs = out.chunks_exact_mut(4);
     for (x, o) in (&mut chunks).zip(&mut outs) {
-        // SAFETY: `x` and `o` are four u64 each; unaligned loads and stores are allowed.
-        let mut h = unsafe { _mm256_loadu_si256(x.as_ptr().cast()) };
-        h = _mm256_xor_si256(h, key4);
-        h = _mm256_xor_si256(h, _mm256_srli_epi64::<33>(h));
-        h = _mm256_mullo_epi64(h, c1);
-        h = _mm256_xor_si256(h, _mm256_srli_epi64::<33>(h));
-        h = _mm256_mullo_epi64(h, c2);
-        h = _mm256_xor_si256(h, _mm256_srli_epi64::<33>(h));
-        unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), h) };
+        wide::store(o, wide::fmix64(_mm256_xor_si256(wide::load(x), key4)));
     }
     mix_into(chunks.remainder(), key, outs.into_remainder());
 }
