@@ -96,11 +96,15 @@ const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
 #[inline]
 pub(crate) fn fmix64(mut h: u64) -> u64 {
     h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h = h.wrapping_mul(FMIX_1);
     h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h = h.wrapping_mul(FMIX_2);
     h ^ (h >> 33)
 }
+
+/// [`fmix64`]'s multipliers.
+const FMIX_1: u64 = 0xff51_afd7_ed55_8ccd;
+const FMIX_2: u64 = 0xc4ce_b9fe_1a85_ec53;
 
 /// Multiplier of [`combine`]'s steps.
 const STEP: u64 = 0xd6e8_feb8_6659_fd93;
@@ -169,7 +173,9 @@ pub(crate) mod wide {
     /// Whether this CPU runs the functions of this module.
     #[inline]
     pub(crate) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512dq")
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
             && std::arch::is_x86_feature_detected!("avx512vl")
     }
 
@@ -201,8 +207,8 @@ pub(crate) mod wide {
     #[inline]
     #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl")]
     pub(crate) fn fmix64(mut h: __m256i) -> __m256i {
-        let c1 = _mm256_set1_epi64x(0xff51_afd7_ed55_8ccd_u64 as i64);
-        let c2 = _mm256_set1_epi64x(0xc4ce_b9fe_1a85_ec53_u64 as i64);
+        let c1 = _mm256_set1_epi64x(super::FMIX_1 as i64);
+        let c2 = _mm256_set1_epi64x(super::FMIX_2 as i64);
         h = _mm256_xor_si256(h, _mm256_srli_epi64::<33>(h));
         h = _mm256_mullo_epi64(h, c1);
         h = _mm256_xor_si256(h, _mm256_srli_epi64::<33>(h));
