@@ -690,33 +690,28 @@ impl Index {
     ) -> Vec<Read> {
         batch
             .into_par_iter()
-            .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
-                Err(p) => Read::Skip(p),
-                Ok((loc, doc, warning)) => {
-                    let content = fp.shingles(&doc.text, s);
-                    if s.shingles.is_empty() {
-                        return Read::Skip(Problem {
-                            input: corpus.describe(loc),
-                            cause: "empty document (no words)".into(),
-                        });
+            .map_init(Scratch::default, |s, pending| {
+                match fp.read_into(corpus, pending, s, true) {
+                    Err(p) => Read::Skip(p),
+                    Ok((loc, doc, warning, content)) => {
+                        let mut sig = vec![0u32; hasher.k()];
+                        hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
+                        let short = short_sig(&sig);
+                        let keys = band_keys(&short, params);
+                        Read::Doc(
+                            Box::new(Fp {
+                                id: doc.id,
+                                loc,
+                                content,
+                                shingles: std::mem::take(&mut s.shingles),
+                                sig,
+                                short,
+                                keys,
+                                bytes: doc.text.len() as u64,
+                            }),
+                            warning,
+                        )
                     }
-                    let mut sig = vec![0u32; hasher.k()];
-                    hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
-                    let short = short_sig(&sig);
-                    let keys = band_keys(&short, params);
-                    Read::Doc(
-                        Box::new(Fp {
-                            id: doc.id,
-                            loc,
-                            content,
-                            shingles: std::mem::take(&mut s.shingles),
-                            sig,
-                            short,
-                            keys,
-                            bytes: doc.text.len() as u64,
-                        }),
-                        warning,
-                    )
                 }
             })
             .collect()

@@ -140,10 +140,28 @@ impl<'a> Fingerprinter<'a> {
         self.fill(text, s, true)
     }
 
-    /// As [`Self::shingles`], but word shingles are left in no particular order, de-duplicated
-    /// by hashing instead of sorting: enough for a signature and a count, and cheaper.
-    pub(crate) fn shingle_set(&self, text: &str, s: &mut Scratch) -> u128 {
-        self.fill(text, s, false)
+    /// Reads `pending` and leaves its shingle set in `s.shingles` as [`Self::shingles`] does,
+    /// or, unless `sorted`, with word shingles in no particular order, de-duplicated by hashing
+    /// instead of sorting: enough for a signature and a count, and cheaper. Returns where it
+    /// was, the document, its reading warning and its exact-duplicate hash; the problem when it
+    /// cannot be read or has no words.
+    pub(crate) fn read_into(
+        &self,
+        corpus: &Corpus,
+        pending: crate::corpus::Pending,
+        s: &mut Scratch,
+        sorted: bool,
+    ) -> std::result::Result<(Locator, crate::corpus::Document, Option<Problem>, u128), Problem>
+    {
+        let (loc, doc, warning) = corpus.read(pending)?;
+        let content = self.fill(&doc.text, s, sorted);
+        if s.shingles.is_empty() {
+            return Err(Problem {
+                input: corpus.describe(loc),
+                cause: "empty document (no words)".into(),
+            });
+        }
+        Ok((loc, doc, warning, content))
     }
 
     fn fill(&self, text: &str, s: &mut Scratch, sorted: bool) -> u128 {
@@ -429,32 +447,27 @@ impl Analysis {
                 || {
                     batch
                         .into_par_iter()
-                        .map_init(Scratch::default, |s, pending| match corpus.read(pending) {
-                            Err(p) => Outcome::Skip(p),
-                            Ok((loc, doc, warning)) => {
-                                let content = fp.shingle_set(&doc.text, s);
-                                if s.shingles.is_empty() {
-                                    return Outcome::Skip(Problem {
-                                        input: corpus.describe(loc),
-                                        cause: "empty document (no words)".into(),
-                                    });
-                                }
-                                s.full.resize(k, 0);
-                                hasher.signature_into(&s.shingles, &mut s.mins, &mut s.full);
-                                let mut sig = vec![0u16; k];
-                                minhash::shorten(&s.full, &mut sig);
-                                Outcome::Doc {
-                                    meta: DocMeta {
-                                        id: doc.id,
-                                        loc,
-                                        shingles: s.shingles.len() as u32,
-                                        content,
+                        .map_init(Scratch::default, |s, pending| {
+                            match fp.read_into(corpus, pending, s, false) {
+                                Err(p) => Outcome::Skip(p),
+                                Ok((loc, doc, warning, content)) => {
+                                    s.full.resize(k, 0);
+                                    hasher.signature_into(&s.shingles, &mut s.mins, &mut s.full);
+                                    let mut sig = vec![0u16; k];
+                                    minhash::shorten(&s.full, &mut sig);
+                                    Outcome::Doc {
+                                        meta: DocMeta {
+                                            id: doc.id,
+                                            loc,
+                                            shingles: s.shingles.len() as u32,
+                                            content,
+                                            bytes: doc.text.len() as u64,
+                                            date: doc.date,
+                                        },
+                                        sig,
                                         bytes: doc.text.len() as u64,
-                                        date: doc.date,
-                                    },
-                                    sig,
-                                    bytes: doc.text.len() as u64,
-                                    warning,
+                                        warning,
+                                    }
                                 }
                             }
                         })
