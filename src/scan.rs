@@ -379,7 +379,7 @@ impl Analysis {
         let mut sigs: Vec<u16> = Vec::new();
         // With a budget the corpus would pass, signatures go to disk as they come.
         let budget = config.memory.map(|m| {
-            let docs = corpus.estimate_documents() as u64;
+            let docs = expected as u64;
             let need = docs * (2 * k as u64 + 32 + META_BYTES_PER_DOC);
             (
                 need > m,
