@@ -390,9 +390,9 @@ fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
 /// unrelated shingles agree by chance with probability 2^-16, which [`short_estimate`] takes
 /// out; it halves the largest part of an index.
 fn short_sig(sig: &[u32]) -> Vec<u8> {
-    let mut short = vec![0u16; sig.len()];
-    minhash::shorten(sig, &mut short);
-    short.iter().flat_map(|v| v.to_le_bytes()).collect()
+    sig.iter()
+        .flat_map(|&v| minhash::short_value(v).to_le_bytes())
+        .collect()
 }
 
 /// The Jaccard estimate of two stored signatures, corrected for chance agreement of 16-bit

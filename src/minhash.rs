@@ -351,14 +351,20 @@ fn mix_wide(input: &[u64], key: u64, out: &mut [u64]) {
 /// Chance that two values of unrelated shingles agree in their top 16 bits.
 const SHORT_CHANCE: f64 = 1.0 / 65_536.0;
 
-/// The top 16 bits of each value of `sig`, into `out` (same length).
+/// A signature value as [`shorten`] keeps it: its top 16 bits.
+#[inline]
+pub fn short_value(v: u32) -> u16 {
+    (v >> 16) as u16
+}
+
+/// The [`short_value`] of each value of `sig`, into `out` (same length).
 ///
 /// # Panics
 /// When the lengths differ.
 pub fn shorten(sig: &[u32], out: &mut [u16]) {
     assert_eq!(sig.len(), out.len(), "signatures of different lengths");
     for (o, &v) in out.iter_mut().zip(sig) {
-        *o = (v >> 16) as u16;
+        *o = short_value(v);
     }
 }
 
