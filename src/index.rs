@@ -395,6 +395,25 @@ fn short_sig(sig: &[u32]) -> Vec<u8> {
         .collect()
 }
 
+/// Puts the database in WAL mode. Changing the journal mode needs the database to itself, and
+/// SQLite reports a busy database at once instead of calling the busy handler (two processes
+/// creating one index at the same moment: about one run in twenty of the two-writer test), so
+/// this waits and tries again, for up to [`BUSY_TIMEOUT`] like every other lock.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other.map(|_| ()),
+        }
+    }
+}
+
 /// The Jaccard estimate of two stored signatures, corrected for chance agreement of 16-bit
 /// values.
 fn short_estimate(a: &[u8], b: &[u8]) -> f64 {
@@ -566,8 +585,7 @@ impl Index {
             }
             let params = requested.new_params()?;
             // WAL: readers see the last committed state while a writer adds.
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-                .map_err(&err)?;
+            set_wal(&conn).map_err(&err)?;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(&err)?;
