@@ -401,7 +401,7 @@ impl Analysis {
             sigs.reserve_exact(expected * k);
         }
         let mut write_error: Option<std::io::Error> = None;
-        let mut seen_ids: HashSet<u128> = HashSet::new();
+        let mut seen_ids: HashSet<u128> = HashSet::with_capacity(expected);
         // A batch's outcomes are taken in (in input order, on one thread) while the next batch
         // is fingerprinted, so that neither core waits for that sequential step.
         let mut absorb = |outcomes: Vec<Outcome>| {
