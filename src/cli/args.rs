@@ -247,7 +247,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub fail_on_duplicates: bool,
     /// How the run summary is printed on stderr: text lines, or one JSON object (stage times,
-    /// documents/s, MB/s, peak memory) for benchmarking scripts.
+    /// documents/s, MB/s of extracted text, peak memory) for benchmarking scripts.
     #[arg(long, value_enum, default_value_t = EvalFormat::Text, value_name = "FORMAT")]
     pub stats: EvalFormat,
     /// No progress bars and no summary on stderr (problems are still named).
