@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::lsh::LshParams;
 use crate::minhash::{self, MinHasher};
 use crate::progress::Progress;
-use crate::scan::{Fingerprinter, Scratch};
+use crate::scan::{estimate_floor, Fingerprinter, Scratch};
 use crate::shingle::ShingleKind;
 use crate::verify;
 
@@ -488,10 +488,6 @@ fn band_keys(short: &[u8], p: &IndexParams) -> Vec<i64> {
     keys.sort_unstable();
     keys.dedup();
     keys
-}
-
-fn estimate_floor(j: f64, k: usize) -> f64 {
-    j - 3.7 * (j * (1.0 - j) / k as f64).sqrt() - 0.5 / k as f64
 }
 
 /// Parses a duration such as `30d`, `12h`, `90m`, `45s` or `2w` (a bare number is seconds).

@@ -259,7 +259,7 @@ fn needed_jaccard(c: f64, small: f64, large: f64) -> f64 {
 
 /// The estimate below which a pair of true Jaccard `j` falls with probability under 1 in
 /// 10,000 (3.7 standard deviations of a `k`-value estimate, and half a position of rounding).
-fn estimate_floor(j: f64, k: usize) -> f64 {
+pub(crate) fn estimate_floor(j: f64, k: usize) -> f64 {
     j - 3.7 * (j * (1.0 - j) / k as f64).sqrt() - 0.5 / k as f64
 }
 
