@@ -1,8 +1,10 @@
 //! Normalize + shingle throughput (bytes of raw text per second), on the sample articles: the
-//! canonical-text path (character shingles, `compare`) and the one-pass word path of `scan`.
+//! canonical-text path (character shingles, `compare`) and the one-pass word path of `scan`;
+//! and the step before them for HTML files, a page to its visible text.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neardup::boilerplate::{Boilerplate, LineScratch};
+use neardup::html::html_text;
 use neardup::normalize::normalize_into;
 use neardup::shingle::{ShingleKind, Shingler};
 
@@ -86,5 +88,80 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A news page around `paragraphs`, with the furniture that makes pages heavy (an inline style
+/// and script, a navigation list of links with attributes, a footer), and the visible lines a
+/// reader would see.
+fn news_page(n: usize, paragraphs: &[&str]) -> (String, Vec<String>) {
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut lines: Vec<String> = (0..60).map(|i| format!("Section {i}")).collect();
+    let nav: String = (0..60)
+        .map(|i| {
+            format!("<li class=\"nav-item\"><a href=\"/section/{i}/index.html\" class=\"nav-link\" data-track=\"nav-{i}\">Section {i}</a></li>\n")
+        })
+        .collect();
+    let headline = format!("Story number {n}");
+    lines.push(headline.clone());
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", escape(p)))
+        .collect();
+    // Line breaks in the source stay line breaks, as in every text neardup reads.
+    lines.extend(
+        paragraphs
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty()),
+    );
+    lines.push("Copyright The Daily Bench".into());
+    let style =
+        ".nav-link { color: #333; padding: 0 4px; } p > a:hover { text-decoration: underline; }\n"
+            .repeat(20);
+    let script =
+        "if (window.items && items.length < 10 && x > 2) { track('view', {id: 1}); }\n".repeat(30);
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{headline} | The Daily Bench</title>\n\
+         <style>{style}</style><script>{script}</script></head>\n<body><header><nav><ul>\n{nav}</ul></nav></header>\n\
+         <main><article><h1>{headline}</h1>\n{body}</article></main>\n<footer><p>Copyright The Daily Bench</p></footer></body></html>\n"
+    );
+    (html, lines)
+}
+
+fn bench_html(c: &mut Criterion) {
+    let text = sample_text();
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let pages: Vec<(String, Vec<String>)> = paragraphs
+        .chunks(6)
+        .enumerate()
+        .map(|(n, ps)| news_page(n, ps))
+        .collect();
+    for (html, lines) in &pages {
+        // A fast wrong answer cannot pass: every page gives exactly its visible lines.
+        let (title, body) = html_text(html);
+        assert!(title.unwrap().ends_with("| The Daily Bench"));
+        assert_eq!(body, lines.join("\n"));
+    }
+    let bytes: usize = pages.iter().map(|(h, _)| h.len()).sum();
+    let mut g = c.benchmark_group("html_text");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("news pages", |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .map(|(h, _)| html_text(h).1.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_html);
 criterion_main!(benches);

@@ -541,7 +541,7 @@ impl Corpus {
         let warning = warning.map(|cause| self.file_problem(i, cause));
         let doc = match file.format {
             Format::Html => {
-                let (title, body) = html_text(&text);
+                let (title, body) = crate::html::html_text(&text);
                 let text = match &title {
                     Some(t) => format!("{t}\n{body}"),
                     None => body,
@@ -738,119 +738,9 @@ fn memchr_nul(bytes: &[u8]) -> bool {
     bytes.contains(&0)
 }
 
-/// Elements whose content is never visible text.
-const INVISIBLE: [&str; 9] = [
-    "script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas",
-];
-/// Elements that start a new line of text.
-const BLOCK: [&str; 30] = [
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "td",
-    "th",
-    "table",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "nav",
-    "aside",
-    "main",
-    "blockquote",
-    "pre",
-    "hr",
-    "dd",
-    "dt",
-    "figcaption",
-    "title",
-];
-
-/// The headline and the visible text of an HTML page, one line per block element.
-pub fn html_text(html: &str) -> (Option<String>, String) {
-    use scraper::{Html, Node, Selector};
-    static TITLE: OnceLock<(Selector, Selector)> = OnceLock::new();
-    let (title_sel, h1_sel) = TITLE.get_or_init(|| {
-        (
-            Selector::parse("title").expect("static selector"),
-            Selector::parse("h1").expect("static selector"),
-        )
-    });
-    let doc = Html::parse_document(html);
-    let squash = |s: String| {
-        let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        (!t.is_empty()).then_some(t)
-    };
-    let title = doc
-        .select(title_sel)
-        .next()
-        .and_then(|e| squash(e.text().collect()))
-        .or_else(|| {
-            doc.select(h1_sel)
-                .next()
-                .and_then(|e| squash(e.text().collect()))
-        });
-    let mut out = String::new();
-    let mut hidden = 0usize;
-    for edge in doc.tree.root().traverse() {
-        match edge {
-            ego_tree::iter::Edge::Open(node) => match node.value() {
-                Node::Element(el) => {
-                    let name = el.name();
-                    if INVISIBLE.contains(&name) {
-                        hidden += 1;
-                    } else if hidden == 0 && BLOCK.contains(&name) {
-                        out.push('\n');
-                    }
-                }
-                Node::Text(t) if hidden == 0 => out.push_str(t),
-                _ => {}
-            },
-            ego_tree::iter::Edge::Close(node) => {
-                if let Node::Element(el) = node.value() {
-                    let name = el.name();
-                    if INVISIBLE.contains(&name) {
-                        hidden -= 1;
-                    } else if hidden == 0 && BLOCK.contains(&name) {
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-    }
-    let body: Vec<String> = out.lines().filter_map(|l| squash(l.to_string())).collect();
-    (title, body.join("\n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_visible_text_and_title() {
-        let page = "<html><head><title> My  Story </title><style>p{}</style>\
-            <script>var x = 1;</script></head><body><nav>Home</nav><h1>Big news</h1>\
-            <p>First <b>bold</b> line.</p><p>Second line</p><noscript>hidden</noscript></body></html>";
-        let (title, body) = html_text(page);
-        assert_eq!(title.as_deref(), Some("My Story"));
-        assert_eq!(body, "Home\nBig news\nFirst bold line.\nSecond line");
-    }
-
-    #[test]
-    fn html_title_falls_back_to_h1() {
-        let (title, _) = html_text("<body><h1>Only <i>heading</i></h1><p>x</p></body>");
-        assert_eq!(title.as_deref(), Some("Only heading"));
-    }
 
     #[test]
     fn listing_keeps_the_order_of_one_walk_by_name() {
