@@ -136,13 +136,25 @@ fn breaks_out_of_foreign(name: &[u8]) -> bool {
 /// bit set, which no packed ASCII name has).
 fn key(name: &[u8]) -> u64 {
     if name.len() <= 8 {
-        let mut b = [0u8; 8];
-        b[..name.len()].copy_from_slice(name);
-        u64::from_le_bytes(b)
+        packed(name)
     } else {
         xxhash_rust::xxh3::xxh3_64(name) | 1 << 63
     }
 }
+
+/// A name of at most eight bytes, packed into a number.
+const fn packed(name: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let mut i = 0;
+    while i < name.len() {
+        b[i] = name[i];
+        i += 1;
+    }
+    u64::from_le_bytes(b)
+}
+
+const HEAD: u64 = packed(b"head");
+const H1: u64 = packed(b"h1");
 
 #[derive(Clone, Copy)]
 struct Open {
@@ -256,9 +268,9 @@ impl Page {
                 Kind::Block if self.hidden == 0 => self.break_line(),
                 _ => {}
             }
-            if open.key == key(b"head") {
+            if open.key == HEAD {
                 self.in_head = false;
-            } else if open.key == key(b"h1") && self.h1 == 1 {
+            } else if open.key == H1 && self.h1 == 1 {
                 self.h1 = 2;
             }
         }
@@ -268,7 +280,7 @@ impl Page {
     fn enter_body(&mut self) {
         self.in_body = true;
         if self.in_head {
-            if let Some(at) = self.stack.iter().rposition(|o| o.key == key(b"head")) {
+            if let Some(at) = self.stack.iter().rposition(|o| o.key == HEAD) {
                 self.pop_to(at);
             }
             self.in_head = false;
@@ -386,7 +398,7 @@ impl Page {
             }
         } else if !self.in_body
             && t.bytes().any(|b| !b.is_ascii_whitespace())
-            && (self.hidden == 0 || self.stack.last().is_some_and(|o| o.key == key(b"head")))
+            && (self.hidden == 0 || self.stack.last().is_some_and(|o| o.key == HEAD))
         {
             // Text outside the head's own elements begins the body.
             self.enter_body();
