@@ -87,7 +87,8 @@ pub fn body_overlap(a: &Sets, b: &Sets) -> Overlap {
 
 /// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
 /// shingle sets, or `None` when it can no longer be read (its pairs then get `None`); `score`
-/// compares two of them. At most `max_docs` documents' sets are held at once.
+/// compares two of them. At most `max_docs` documents' sets are held at once; a document is
+/// read again only when the documents still needed after it do not fit.
 pub fn overlaps<S, L, F>(
     pairs: &[(u32, u32)],
     n_docs: usize,
@@ -110,44 +111,66 @@ where
         (uf.find(a), a, b)
     });
     let max_docs = max_docs.max(2);
+    // Where each document is needed for the last time: until then, a document read for one
+    // batch is kept for the next, so that a family larger than a batch (templated pages,
+    // thousands alike) is not read again batch after batch.
+    let mut last_use: HashMap<u32, usize> = HashMap::new();
+    for (at, &i) in order.iter().enumerate() {
+        let (a, b) = pairs[i as usize];
+        last_use.insert(a, at);
+        last_use.insert(b, at);
+    }
     let mut results: Vec<Option<Overlap>> = vec![None; pairs.len()];
-    let mut chunk: Vec<u32> = Vec::new();
-    let mut docs: HashSet<u32> = HashSet::new();
-    let mut flush = |chunk: &mut Vec<u32>, docs: &mut HashSet<u32>| {
-        let mut list: Vec<u32> = docs.drain().collect();
+    // Documents read and still needed; `None` for one that could not be read.
+    let mut held: HashMap<u32, Option<S>> = HashMap::new();
+    let mut start = 0;
+    while start < order.len() {
+        held.retain(|d, _| last_use[d] >= start);
+        // Room for at least half a batch of new documents, and always for one whole pair.
+        let keep = (max_docs / 2).min(max_docs - 2);
+        if held.len() > keep {
+            // Still needed but too many to keep: those needed last are read again later.
+            let mut by_last: Vec<(usize, u32)> = held.keys().map(|&d| (last_use[&d], d)).collect();
+            by_last.sort_unstable();
+            for &(_, d) in &by_last[keep..] {
+                held.remove(&d);
+            }
+        }
+        let mut new: HashSet<u32> = HashSet::new();
+        let mut end = start;
+        while end < order.len() {
+            let (a, b) = pairs[order[end] as usize];
+            let fresh = |d: &u32| !held.contains_key(d) && !new.contains(d);
+            let extra = usize::from(fresh(&a)) + usize::from(fresh(&b) && a != b);
+            if end > start && held.len() + new.len() + extra > max_docs {
+                break;
+            }
+            for d in [a, b] {
+                if !held.contains_key(&d) {
+                    new.insert(d);
+                }
+            }
+            end += 1;
+        }
+        let mut list: Vec<u32> = new.into_iter().collect();
         list.sort_unstable();
-        let sets: HashMap<u32, S> = list
-            .par_iter()
-            .filter_map(|&d| load(d).map(|s| (d, s)))
-            .collect();
-        let scored: Vec<(u32, Option<Overlap>)> = chunk
+        let loaded: Vec<(u32, Option<S>)> = list.par_iter().map(|&d| (d, load(d))).collect();
+        held.extend(loaded);
+        let batch = &order[start..end];
+        let scored: Vec<Option<Overlap>> = batch
             .par_iter()
             .map(|&i| {
                 let (a, b) = pairs[i as usize];
-                let o = match (sets.get(&a), sets.get(&b)) {
-                    (Some(x), Some(y)) => Some(score(x, y)),
+                match (held.get(&a), held.get(&b)) {
+                    (Some(Some(x)), Some(Some(y))) => Some(score(x, y)),
                     _ => None,
-                };
-                (i, o)
+                }
             })
             .collect();
-        for (i, o) in scored {
+        for (&i, o) in batch.iter().zip(scored) {
             results[i as usize] = o;
         }
-        chunk.clear();
-    };
-    for &i in &order {
-        let (a, b) = pairs[i as usize];
-        let new = usize::from(!docs.contains(&a)) + usize::from(!docs.contains(&b));
-        if !chunk.is_empty() && docs.len() + new > max_docs {
-            flush(&mut chunk, &mut docs);
-        }
-        chunk.push(i);
-        docs.insert(a);
-        docs.insert(b);
-    }
-    if !chunk.is_empty() {
-        flush(&mut chunk, &mut docs);
+        start = end;
     }
     results
 }
@@ -215,5 +238,82 @@ mod tests {
         // With room for 3 documents a batch, some documents are read more than once, but
         // never more often than they appear in pairs.
         assert!(loads.load(Ordering::Relaxed) <= pairs.len() * 2);
+    }
+
+    /// Sets that count how many of them are alive, and the most ever alive at once.
+    struct Counted(Vec<u64>, &'static Live);
+    struct Live {
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+    impl Live {
+        const fn new() -> Live {
+            Live {
+                now: AtomicUsize::new(0),
+                most: AtomicUsize::new(0),
+            }
+        }
+        fn hold(&'static self, set: Vec<u64>) -> Counted {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            Counted(set, self)
+        }
+    }
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.1.now.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    fn family_run(pairs: &[(u32, u32)], n: usize, max_docs: usize, live: &'static Live) -> usize {
+        let loads = AtomicUsize::new(0);
+        let load = |d: u32| {
+            loads.fetch_add(1, Ordering::Relaxed);
+            Some(live.hold((0..=d as u64).collect()))
+        };
+        let got = overlaps(pairs, n, max_docs, load, |a, b| overlap(&a.0, &b.0));
+        for (&(a, b), o) in pairs.iter().zip(&got) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            assert_eq!(o.unwrap().jaccard, (lo + 1) as f64 / (hi + 1) as f64);
+        }
+        assert_eq!(live.now.load(Ordering::SeqCst), 0, "every set is dropped");
+        assert!(
+            live.most.load(Ordering::SeqCst) <= max_docs,
+            "{} sets alive at once, room for {max_docs}",
+            live.most.load(Ordering::SeqCst)
+        );
+        loads.load(Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_family_larger_than_a_batch_is_read_once() {
+        // Templated pages: one family of 200 documents, each matched with its next four, far
+        // more documents than one batch holds. Each is read once, and never more than the
+        // batch's room is alive.
+        static LIVE: Live = Live::new();
+        let n = 200u32;
+        let pairs: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..(a + 5).min(n)).map(move |b| (a, b)))
+            .collect();
+        assert_eq!(family_run(&pairs, n as usize, 16, &LIVE), n as usize);
+    }
+
+    #[test]
+    fn a_dense_family_is_read_again_only_when_it_cannot_fit() {
+        // Every document paired with every other: no order fits 12 documents at a time, so
+        // some are read again, but the room is never exceeded, even the smallest room.
+        static LIVE: Live = Live::new();
+        static SMALL: Live = Live::new();
+        let n = 40u32;
+        let pairs: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .collect();
+        let loads = family_run(&pairs, n as usize, 12, &LIVE);
+        assert!(
+            loads > n as usize && loads <= 2 * pairs.len(),
+            "{loads} loads"
+        );
+        let loads = family_run(&pairs, n as usize, 2, &SMALL);
+        assert!(loads <= 2 * pairs.len(), "{loads} loads");
     }
 }
