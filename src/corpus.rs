@@ -2,8 +2,10 @@
 //!
 //! Folders are walked recursively in file-name order (hidden entries below a given folder are
 //! left out). Files are read by format: plain text (`.txt`, `.md`, no extension), HTML
-//! (`.html`, `.htm`: the visible text, with `<title>` or else the first `<h1>` as headline), and
-//! JSONL (`.jsonl`, `.ndjson`: one record a line). `-` reads JSONL from standard input, which is
+//! (`.html`, `.htm`: the visible text, with `<title>` or else the first `<h1>` as headline,
+//! see [`crate::html`]), e-mail (`.eml`, and plain-text files that open with a mail header: the
+//! subject and body text, see [`crate::mail`]; files in a Maildir's `cur` and `new` folders
+//! count as having no extension), and JSONL (`.jsonl`, `.ndjson`: one record a line). `-` reads JSONL from standard input, which is
 //! first copied to a temporary file so that documents can be read again for verification.
 //!
 //! Document ids follow the contract in DESIGN.md: a file's path relative to the folder that was
@@ -31,13 +33,15 @@ pub enum Format {
     Html,
     /// One document per non-blank line, each a JSON object.
     Jsonl,
+    /// The whole file is one e-mail message: its subject and body text.
+    Mail,
 }
 
 /// Options that decide which files are read and how records are understood.
 #[derive(Clone, Debug)]
 pub struct InputOptions {
     /// File extensions (lower case, no dot; `""` for none) read inside folders. `None` means
-    /// the default set: txt, md, none, html, htm, jsonl, ndjson.
+    /// the default set: txt, md, none, html, htm, jsonl, ndjson, eml.
     pub extensions: Option<Vec<String>>,
     /// JSONL field holding the text.
     pub text_field: String,
@@ -179,7 +183,10 @@ impl Listing {
         if !is_file {
             return;
         }
-        let ext = extension(entry.path());
+        let ext = match in_maildir(entry.path()) {
+            true => String::new(),
+            false => extension(entry.path()),
+        };
         if !wanted.contains(&ext) {
             self.ignored += 1;
             return;
@@ -202,8 +209,17 @@ fn format_for(ext: &str) -> Format {
     match ext {
         "html" | "htm" => Format::Html,
         "jsonl" | "ndjson" => Format::Jsonl,
+        "eml" => Format::Mail,
         _ => Format::Text,
     }
+}
+
+/// Whether `path` is a message in a Maildir: a file in its `cur` or `new` folder. Their names
+/// (`TIME.ID.HOST:2,FLAGS`) look as if they had an extension; they count as having none.
+fn in_maildir(path: &Path) -> bool {
+    path.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|dir| dir == "cur" || dir == "new")
 }
 
 fn extension(path: &Path) -> String {
@@ -212,7 +228,7 @@ fn extension(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-const DEFAULT_EXTENSIONS: [&str; 7] = ["txt", "md", "", "html", "htm", "jsonl", "ndjson"];
+const DEFAULT_EXTENSIONS: [&str; 8] = ["txt", "md", "", "html", "htm", "jsonl", "ndjson", "eml"];
 
 fn slash_path(p: &Path) -> String {
     let s = p.to_string_lossy();
@@ -537,6 +553,28 @@ impl Corpus {
             Ok(b) => b,
             Err(e) => return Err(self.file_problem(i, e.to_string())),
         };
+        let is_mail = match file.format {
+            Format::Mail => true,
+            Format::Text => crate::mail::looks_like_mail(&bytes),
+            _ => false,
+        };
+        if is_mail {
+            if memchr_nul(&bytes) {
+                return Err(self.file_problem(i, "binary file (contains NUL bytes)".into()));
+            }
+            if let Some(mail) = crate::mail::mail_text(&bytes) {
+                let doc = Document {
+                    id: file.name.clone(),
+                    title: mail.subject,
+                    text: mail.text,
+                    date: mail
+                        .date
+                        .map(|secs| format!("{:020}", u128::from(secs) * 1_000_000_000))
+                        .or(date),
+                };
+                return Ok((loc, doc, None));
+            }
+        }
         let (text, warning) = decode(bytes).map_err(|cause| self.file_problem(i, cause))?;
         let warning = warning.map(|cause| self.file_problem(i, cause));
         let doc = match file.format {

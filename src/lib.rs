@@ -30,6 +30,7 @@ pub mod html;
 pub mod index;
 pub mod lines;
 pub mod lsh;
+pub mod mail;
 pub mod minhash;
 pub mod normalize;
 pub mod progress;

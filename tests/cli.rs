@@ -319,6 +319,107 @@ fn html_pages_are_read_as_visible_text() {
     );
 }
 
+/// A message with Enron-style headers around `body`.
+fn mail(id: &str, date: &str, folder: &str, extra: &str, body: &str) -> String {
+    format!(
+        "Message-ID: <{id}.JavaMail.evans@thyme>\r\nDate: {date}\r\n\
+         From: ann.lee@example.com\r\nTo: bo.chan@example.com\r\n\
+         Subject: Re: pipeline capacity\r\nMime-Version: 1.0\r\n{extra}\
+         X-Folder: \\{folder}\r\nX-FileName: alee.nsf\r\n\r\n{body}"
+    )
+}
+
+#[test]
+fn mail_copies_match_on_their_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = "Bo, the capacity numbers for the north leg came back lower than we \
+        planned. Can you move the Tuesday review to Thursday so that gas control \
+        can join us with the revised nominations? Thanks, Ann\r\n";
+    let other = "Bo, lunch on Friday is moved to the cafe across the street because \
+        the kitchen upstairs is closed for repairs all of next week. See you, Ann\r\n";
+    for sub in ["inbox", "Maildir/cur"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    // A Maildir message's name has what looks like an extension.
+    let maildir = "Maildir/cur/989856000.M12P34.mx:2,S";
+    let plain = "Content-Type: text/plain; charset=us-ascii\r\n";
+    let first = "Mon, 14 May 2001 09:00:00 -0700 (PDT)";
+    let later = "Tue, 15 May 2001 09:00:00 -0700 (PDT)";
+    // The same message in the recipient's folder (Enron names files "1.") and the sender's.
+    std::fs::write(d.join("inbox/1."), mail("101", first, "inbox", plain, body)).unwrap();
+    std::fs::write(d.join(maildir), mail("202", first, "sent", plain, body)).unwrap();
+    // Sent again a day later, base64-encoded: no word of its raw text is in the others.
+    let b64 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n";
+    std::fs::write(
+        d.join("resent.eml"),
+        mail("303", later, "sent", b64, &base64(body.as_bytes())),
+    )
+    .unwrap();
+    // Another message with the same headers and a different body.
+    std::fs::write(
+        d.join("inbox/2."),
+        mail("404", first, "inbox", plain, other),
+    )
+    .unwrap();
+    // Set the file times against the mail dates: the Date header decides which is newest.
+    for (name, secs) in [
+        ("inbox/1.", 3_000_000_000u64),
+        ("resent.eml", 1_000_000_000),
+    ] {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(d.join(name))
+            .unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+    let out = neardup(&["scan", d.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let want: BTreeSet<Vec<String>> = [vec![
+        maildir.to_string(),
+        "inbox/1.".into(),
+        "resent.eml".into(),
+    ]]
+    .into();
+    assert_eq!(clusters(&json(&out)), want);
+
+    let plan = neardup(&[
+        "dedup",
+        d.to_str().unwrap(),
+        "--dry-run",
+        "--keep",
+        "newest",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let plan = stdout(&plan);
+    assert!(plan.contains("drop inbox/1."), "{plan}");
+    assert!(!plan.contains("drop resent.eml"), "{plan}");
+}
+
+/// Standard base64, lines of 76 characters.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+        if out.len() % 78 == 76 {
+            out.push_str("\r\n");
+        }
+    }
+    out + "\r\n"
+}
+
 #[test]
 fn lines_within_finds_a_repeated_and_reworded_headline() {
     let dir = tempfile::tempdir().unwrap();

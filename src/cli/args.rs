@@ -140,7 +140,7 @@ pub struct HeadlinesArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// File extensions read inside folders, comma-separated (`none` for files without one).
-    /// Default: txt,md,none,html,htm,jsonl,ndjson.
+    /// Default: txt,md,none,html,htm,jsonl,ndjson,eml.
     #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
     pub ext: Option<Vec<String>>,
     /// JSONL field holding the text.

@@ -1,0 +1,303 @@
+//! E-mail messages (RFC 5322, with MIME) as documents: part of the corpus stage.
+//!
+//! A message's duplicate is another message with the same body; its header lines (ids, routes,
+//! folder names) differ from copy to copy and say nothing about the content, so they are left
+//! out. What stays is the subject, as the headline and first line, then the text of the body
+//! parts: `text/plain` as it is, `text/html` through [`crate::html::html_text`], transfer
+//! encodings and charsets decoded by the `mail-parser` crate, then the same of every message
+//! attached (a forward, a digest). Other attachments are left out, unless the message has no
+//! body text: then its text attachments stand for it.
+//!
+//! Files named `.eml` are read as mail; so is any plain-text file whose first lines are a header
+//! block that only mail has (see [`looks_like_mail`]): Enron-style folders name messages `1.`,
+//! `2.`, Maildir ones `TIME.ID.HOST:2,FLAGS`, and news spools use bare numbers. A message's date
+//! is its `Date:` header rather than the file's time.
+
+use mail_parser::{Message, MessageParser, PartType};
+
+/// A message, ready to become a [`crate::corpus::Document`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    /// The subject, whitespace collapsed; `None` when absent or blank.
+    pub subject: Option<String>,
+    /// The subject (if any) on the first line, then the body text.
+    pub text: String,
+    /// The `Date:` header in seconds since 1970, when present, valid and not before 1970.
+    pub date: Option<u64>,
+}
+
+/// Header fields read to decide whether a file is mail, and which of them only mail has.
+const FIELDS: [(&str, bool); 18] = [
+    ("from", true),
+    ("message-id", true),
+    ("received", true),
+    ("return-path", true),
+    ("delivered-to", true),
+    ("mime-version", true),
+    ("x-mailer", true),
+    ("in-reply-to", true),
+    ("newsgroups", true),
+    ("to", false),
+    ("cc", false),
+    ("subject", false),
+    ("date", false),
+    ("reply-to", false),
+    ("sender", false),
+    ("references", false),
+    ("content-type", false),
+    ("user-agent", false),
+];
+
+/// Lines of header a file may open with before it is judged not to be mail.
+const MAX_HEADER_LINES: usize = 400;
+
+/// Whether `bytes` open with a mail header block: an optional mbox `From ` line, then only
+/// header fields (`Name: value`, continued on lines that start with a space or tab) up to a
+/// blank line or the end, among them at least three distinct well-known fields, one of which
+/// only mail has (`From`, `Message-ID`, `Received`, ...). A text that merely starts with
+/// `Title:` and `Date:` lines is not mail.
+pub fn looks_like_mail(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = bytes.split(|&b| b == b'\n').peekable();
+    if lines.peek().is_some_and(|l| l.starts_with(b"From ")) {
+        lines.next();
+    }
+    let mut seen = [false; FIELDS.len()];
+    let mut fields = 0;
+    for (n, line) in lines.enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() || n == MAX_HEADER_LINES {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if fields == 0 {
+                return false;
+            }
+            continue;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| b.is_ascii_graphic()) {
+            return false;
+        }
+        fields += 1;
+        if let Some(at) = FIELDS
+            .iter()
+            .position(|(f, _)| f.as_bytes().eq_ignore_ascii_case(name))
+        {
+            seen[at] = true;
+        }
+    }
+    let known = seen.iter().filter(|&&s| s).count();
+    let mail_only = seen.iter().zip(&FIELDS).any(|(&s, &(_, only))| s && only);
+    known >= 3 && mail_only
+}
+
+/// The subject, body text and date of the message in `bytes`, or `None` when no header can be
+/// parsed from them.
+pub fn mail_text(bytes: &[u8]) -> Option<Mail> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // An mbox `From ` line is not a header; the parser would take it for the body.
+    let bytes = match bytes.starts_with(b"From ") {
+        true => bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(&[][..], |at| &bytes[at + 1..]),
+        false => bytes,
+    };
+    let message = MessageParser::default().parse(bytes)?;
+    let subject = subject_of(&message);
+    let mut text = String::new();
+    if let Some(s) = &subject {
+        text.push_str(s);
+        text.push('\n');
+    }
+    let headline = text.len();
+    body_text(&message, &mut text);
+    if text.len() == headline {
+        // No body part: a multipart whose boundary never occurs, say, is parsed as one text
+        // attachment, and a text sent as an attachment is what the sender wrote.
+        for part in message.attachments() {
+            append_part(&part.body, &mut text);
+        }
+    }
+    let date = message
+        .date()
+        .filter(|d| d.is_valid())
+        .and_then(|d| u64::try_from(d.to_timestamp()).ok());
+    Some(Mail {
+        subject,
+        text,
+        date,
+    })
+}
+
+fn subject_of(message: &Message) -> Option<String> {
+    message
+        .subject()
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+}
+
+/// Appends the text of `message`'s body parts to `text`, then that of the messages attached to
+/// it (forwarded messages, digests), each after its subject.
+fn body_text(message: &Message, text: &mut String) {
+    for part in message.text_bodies() {
+        append_part(&part.body, text);
+    }
+    for part in message.attachments() {
+        if let PartType::Message(inner) = &part.body {
+            if let Some(s) = subject_of(inner) {
+                append(&s, text);
+            }
+            body_text(inner, text);
+        }
+    }
+}
+
+/// Appends the text of a text or HTML part, on a line of its own.
+fn append_part(body: &PartType, text: &mut String) {
+    match body {
+        PartType::Text(t) => append(t, text),
+        PartType::Html(h) => append(&crate::html::html_text(h).1, text),
+        _ => {}
+    }
+}
+
+fn append(piece: &str, text: &mut String) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(piece);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENRON: &str = "Message-ID: <18782981.1075855378110.JavaMail.evans@thyme>\r\n\
+        Date: Mon, 14 May 2001 16:39:00 -0700 (PDT)\r\n\
+        From: phillip.allen@enron.com\r\n\
+        To: tim.belden@enron.com\r\n\
+        Subject: Re:  forecast\r\n\
+        \t for next week\r\n\
+        Mime-Version: 1.0\r\n\
+        X-Folder: \\Phillip_Allen_Jan2002_1\\Allen, Phillip K.\\'Sent Mail\r\n\
+        \r\n\
+        Here is our forecast.\r\n\
+        From the desk, Phillip\r\n";
+
+    #[test]
+    fn mail_header_blocks_are_told_from_text() {
+        let cases: [(&str, bool); 9] = [
+            (ENRON, true),
+            (
+                "From: a@b.org\nNewsgroups: sci.space\nSubject: orbits\n\nbody",
+                true,
+            ),
+            // An mbox message with its `From ` separator line.
+            (
+                "From a@b.org Mon Jan  1 00:00:00 2001\nFrom: a@b.org\nTo: c@d.org\nSubject: x\n\nhi",
+                true,
+            ),
+            // Prose that happens to start with a colon-bearing line.
+            ("Note: this is prose.\nIt goes on.\n", false),
+            // Pseudo-headers of an article: well-known names, none only mail has.
+            ("Title: Budget\nDate: 2020-01-01\nSubject: money\n\nText", false),
+            // Too few fields to be sure.
+            ("From: Ann\nTo: Bob\n\nDear Bob,", false),
+            // A header block broken by a line that is not a field.
+            (
+                "From: a@b.org\nTo: c@d.org\nthis is not a header\nSubject: x\n\n",
+                false,
+            ),
+            ("", false),
+            ("\n\nFrom: a@b.org\nTo: c\nSubject: s\n", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(looks_like_mail(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn headers_are_left_out_and_the_subject_leads() {
+        let m = mail_text(ENRON.as_bytes()).unwrap();
+        assert_eq!(m.subject.as_deref(), Some("Re: forecast for next week"));
+        assert_eq!(
+            m.text,
+            "Re: forecast for next week\nHere is our forecast.\r\nFrom the desk, Phillip\r\n"
+        );
+        // Mon, 14 May 2001 16:39:00 -0700 is 23:39:00 UTC.
+        assert_eq!(m.date, Some(989_883_540));
+    }
+
+    #[test]
+    fn mime_parts_are_decoded_and_attachments_left_out() {
+        let raw = "From: a@b.org\r\nTo: c@d.org\r\nSubject: =?utf-8?q?Caf=C3=A9_news?=\r\n\
+            Date: not a date\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n\
+            --XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\
+            Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+            Le caf=E9 est ouvert.\r\n\
+            --XX\r\nContent-Type: application/octet-stream\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\naGlkZGVuIGF0dGFjaG1lbnQ=\r\n\
+            --XX--\r\n";
+        assert!(looks_like_mail(raw.as_bytes()));
+        let m = mail_text(raw.as_bytes()).unwrap();
+        assert_eq!(m.subject.as_deref(), Some("Café news"));
+        assert!(m.text.contains("Le café est ouvert."), "{:?}", m.text);
+        assert!(!m.text.contains("hidden"), "{:?}", m.text);
+        assert_eq!(m.date, None);
+    }
+
+    #[test]
+    fn attached_messages_are_read_too() {
+        let raw = "From: list@b.org\nTo: c@d.org\nSubject: Digest 12\nMIME-Version: 1.0\n\
+            Content-Type: multipart/digest; boundary=B\n\n--B\nContent-Type: message/rfc822\n\n\
+            From: a@b.org\nSubject: first\n\nmessage one\n--B\n\
+            Content-Type: message/rfc822\n\nFrom: e@f.org\nSubject: second\n\nmessage two\n--B--\n";
+        let m = mail_text(raw.as_bytes()).unwrap();
+        assert_eq!(m.text, "Digest 12\nfirst\nmessage one\nsecond\nmessage two");
+    }
+
+    #[test]
+    fn a_body_the_parser_cannot_split_is_kept_raw() {
+        // The boundary declared is not the one used: no part is found.
+        let raw = "From: a@b.org\nTo: c@d.org\nSubject: s\nMIME-Version: 1.0\n\
+            Content-Type: multipart/mixed; boundary=B_\n\n--B\n\nmessage one\n--B--\n";
+        let m = mail_text(raw.as_bytes()).unwrap();
+        assert!(m.text.starts_with("s\n"), "{:?}", m.text);
+        assert!(m.text.contains("message one"), "{:?}", m.text);
+    }
+
+    #[test]
+    fn an_html_only_message_gives_its_visible_text() {
+        let raw = "From: a@b.org\nTo: c@d.org\nSubject: Sale\nMIME-Version: 1.0\n\
+            Content-Type: text/html; charset=utf-8\n\n\
+            <html><head><style>p{color:red}</style></head>\
+            <body><p>Everything must go</p><p>today</p></body></html>\n";
+        let m = mail_text(raw.as_bytes()).unwrap();
+        assert_eq!(m.text, "Sale\nEverything must go\ntoday");
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Bytes that matter to a mail parser, drawn at random.
+        const ALPHABET: &[u8] = b"From: a\r\nSubject: =?q?\n\t-- boundary=\"<>&;:\xff\x80";
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..400usize {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ALPHABET[state as usize % ALPHABET.len()]
+                })
+                .collect();
+            looks_like_mail(&bytes);
+            mail_text(&bytes);
+        }
+    }
+}
