@@ -222,9 +222,18 @@ fn in_maildir(path: &Path) -> bool {
         .is_some_and(|dir| dir == "cur" || dir == "new")
 }
 
+/// The extension of `path`, lower case; `""` for none, and for what follows the last dot but is
+/// no extension: digits only (`inmail.1`, `log.2`), more than eight characters (SpamAssassin's
+/// `00001.7c53336b...`), or anything besides letters and digits (Maildir's `host:2,S`).
 fn extension(path: &Path) -> String {
+    let is_extension = |e: &str| {
+        e.len() <= 8
+            && e.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !e.bytes().all(|b| b.is_ascii_digit())
+    };
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
+        .filter(|e| is_extension(e))
         .unwrap_or_default()
 }
 
@@ -816,6 +825,41 @@ mod tests {
         ];
         assert_eq!(names, want);
         assert_eq!(corpus.ignored, 1, "z.bin");
+    }
+
+    #[test]
+    fn mail_folders_are_read_whatever_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in [
+            "enron/allen-p/inbox/1.",
+            "trec/inmail.12",
+            "spamassassin/00001.7c53336b37003a9286aba55d2945844c",
+            "Maildir/cur/1490000000.M1P2.mx:2,S",
+            "Maildir/new/1490000001.M3P4.mailhost",
+            "Maildir/tmp/1490000002.M5P6.mailhost",
+            "messages/a.eml",
+            "other/report.pdf",
+            "other/notes.backup1",
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "some words here").unwrap();
+        }
+        let corpus = Corpus::open(&[root.to_path_buf()], InputOptions::default()).unwrap();
+        let names: Vec<&str> = corpus.files().iter().map(|f| f.name.as_str()).collect();
+        let want = [
+            "Maildir/cur/1490000000.M1P2.mx:2,S",
+            "Maildir/new/1490000001.M3P4.mailhost",
+            "enron/allen-p/inbox/1.",
+            "messages/a.eml",
+            "spamassassin/00001.7c53336b37003a9286aba55d2945844c",
+            "trec/inmail.12",
+        ];
+        assert_eq!(names, want);
+        // Maildir's tmp/ holds messages still being written; a PDF and a backup are no text.
+        assert_eq!(corpus.ignored, 3);
+        assert_eq!(corpus.files()[3].format, Format::Mail);
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub struct HeadlinesArgs {
 /// Which files are read and how; shared by the commands that read a corpus.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// File extensions read inside folders, comma-separated (`none` for files without one).
+    /// File extensions read inside folders, comma-separated (`none` for files without one, or
+    /// whose last dot is followed by digits only or a long code, as mail folders name messages:
+    /// `1.`, `inmail.12`; files in a Maildir's cur/ and new/ too).
     /// Default: txt,md,none,html,htm,jsonl,ndjson,eml.
     #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
     pub ext: Option<Vec<String>>,
