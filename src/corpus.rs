@@ -567,7 +567,7 @@ impl Corpus {
             Format::Text => crate::mail::looks_like_mail(&bytes),
             _ => false,
         };
-        if is_mail {
+        if is_mail && !crate::mail::is_mailbox(&bytes) {
             if memchr_nul(&bytes) {
                 return Err(self.file_problem(i, "binary file (contains NUL bytes)".into()));
             }

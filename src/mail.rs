@@ -11,7 +11,8 @@
 //! Files named `.eml` are read as mail; so is any plain-text file whose first lines are a header
 //! block that only mail has (see [`looks_like_mail`]): Enron-style folders name messages `1.`,
 //! `2.`, Maildir ones `TIME.ID.HOST:2,FLAGS`, and news spools use bare numbers. A message's date
-//! is its `Date:` header rather than the file's time.
+//! is its `Date:` header rather than the file's time. An mbox file of several messages is not
+//! split; it is read as plain text, as before mail was understood (see [`is_mailbox`]).
 
 use mail_parser::{Message, MessageParser, PartType};
 
@@ -93,6 +94,15 @@ pub fn looks_like_mail(bytes: &[u8]) -> bool {
     let known = seen.iter().filter(|&&s| s).count();
     let mail_only = seen.iter().zip(&FIELDS).any(|(&s, &(_, only))| s && only);
     known >= 3 && mail_only
+}
+
+/// Whether `bytes` hold several messages in mbox form: `From ` separator lines after blank
+/// lines. Such a file is not one message; it is read as plain text.
+pub fn is_mailbox(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"From ")
+        && bytes
+            .windows(7)
+            .any(|w| w == b"\n\nFrom " || w == b"\n\r\nFrom")
 }
 
 /// The subject, body text and date of the message in `bytes`, or `None` when no header can be
@@ -219,6 +229,17 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(looks_like_mail(text.as_bytes()), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_mailbox_is_not_one_message() {
+        let one = "From a@b.org Mon Jan  1 00:00:00 2001\nFrom: a@b.org\nTo: c@d.org\n\
+            Subject: x\n\nhi\n>From here on\n";
+        let two = format!("{one}\nFrom e@f.org Tue Jan  2 00:00:00 2001\nFrom: e@f.org\n\nyo\n");
+        assert!(!is_mailbox(one.as_bytes()));
+        assert!(is_mailbox(two.as_bytes()));
+        assert!(is_mailbox(two.replace('\n', "\r\n").as_bytes()));
+        assert!(!is_mailbox(ENRON.as_bytes()));
     }
 
     #[test]
