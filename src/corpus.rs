@@ -5,8 +5,9 @@
 //! (`.html`, `.htm`: the visible text, with `<title>` or else the first `<h1>` as headline,
 //! see [`crate::html`]), e-mail (`.eml`, and plain-text files that open with a mail header: the
 //! subject and body text, see [`crate::mail`]; files in a Maildir's `cur` and `new` folders
-//! count as having no extension), and JSONL (`.jsonl`, `.ndjson`: one record a line). `-` reads JSONL from standard input, which is
-//! first copied to a temporary file so that documents can be read again for verification.
+//! count as having no extension), and JSONL (`.jsonl`, `.ndjson`: one record a line). `-`
+//! reads JSONL from standard input, which is first copied to a temporary file so that
+//! documents can be read again for verification.
 //!
 //! Document ids follow the contract in DESIGN.md: a file's path relative to the folder that was
 //! given (a file given directly: the path as given), `/`-separated; a JSONL record's
@@ -569,7 +570,7 @@ impl Corpus {
         };
         if is_mail && !crate::mail::is_mailbox(&bytes) {
             if memchr_nul(&bytes) {
-                return Err(self.file_problem(i, "binary file (contains NUL bytes)".into()));
+                return Err(self.file_problem(i, BINARY_NUL.into()));
             }
             if let Some(mail) = crate::mail::mail_text(&bytes) {
                 let doc = Document {
@@ -719,6 +720,9 @@ fn trim_line_end(raw: &mut Vec<u8>) {
     }
 }
 
+/// Why a file with a NUL byte is not read.
+const BINARY_NUL: &str = "binary file (contains NUL bytes)";
+
 /// Share of replaced characters above which a file counts as binary, not as text.
 const MAX_INVALID_SHARE: f64 = 0.25;
 
@@ -757,7 +761,7 @@ fn decode(bytes: Vec<u8>) -> std::result::Result<(String, Option<String>), Strin
         None => bytes,
     };
     if memchr_nul(&bytes) {
-        return Err("binary file (contains NUL bytes)".into());
+        return Err(BINARY_NUL.into());
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok((s, None)),
