@@ -5,6 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neardup::boilerplate::{Boilerplate, LineScratch};
 use neardup::html::html_text;
+use neardup::mail::mail_text;
 use neardup::normalize::normalize_into;
 use neardup::shingle::{ShingleKind, Shingler};
 
@@ -163,5 +164,80 @@ fn bench_html(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_html);
+/// Messages as mail folders hold them: a header block of a dozen fields, then a body sent
+/// quoted-printable (every other message) or as 8-bit text.
+fn bench_mail(c: &mut Criterion) {
+    let text = sample_text();
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let messages: Vec<(Vec<u8>, String)> = paragraphs
+        .chunks(3)
+        .enumerate()
+        .map(|(n, ps)| {
+            let body = ps.join("\n\n");
+            let (encoding, sent) = match n % 2 {
+                // Quoted-printable with soft breaks: a line may end in `=` and go on below.
+                0 => ("quoted-printable", soft_broken(&body)),
+                _ => ("8bit", body.clone()),
+            };
+            let raw = format!(
+                "Return-Path: <desk{n}@news.example>\nReceived: from mx.news.example by \
+                 mail.example.org; Mon, 3 Jun 2002 10:00:00 -0400\nMessage-ID: \
+                 <{n}.{n}@news.example>\nDate: Mon, 3 Jun 2002 10:00:00 -0400\n\
+                 From: desk{n}@news.example\nTo: list@example.org\nSubject: Story {n}\n\
+                 MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\
+                 Content-Transfer-Encoding: {encoding}\n\n{sent}\n"
+            );
+            (raw.into_bytes(), format!("Story {n}\n{body}\n"))
+        })
+        .collect();
+    for (raw, want) in &messages {
+        // A fast wrong answer cannot pass: every message gives its subject and decoded body
+        // (quoted-printable decoding ends hard line breaks with CRLF).
+        let got = mail_text(raw).unwrap().text;
+        assert_eq!(got.replace("\r\n", "\n"), want.replace("\r\n", "\n"));
+    }
+    let bytes: usize = messages.iter().map(|(m, _)| m.len()).sum();
+    let mut g = c.benchmark_group("mail_text");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("quoted-printable and 8-bit messages", |b| {
+        b.iter(|| {
+            messages
+                .iter()
+                .map(|(m, _)| mail_text(m).map_or(0, |m| m.text.len()))
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+/// `text` encoded quoted-printable: `=` and non-ASCII bytes as `=XX`, and lines longer than 60
+/// characters broken by soft breaks (a line ending in `=` goes on below).
+fn soft_broken(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut width = 0;
+        for &b in line.as_bytes() {
+            let token = match b {
+                b'=' | 128.. => format!("={b:02X}"),
+                _ => char::from(b).to_string(),
+            };
+            if width + token.len() > 60 {
+                out.push_str("=\n");
+                width = 0;
+            }
+            width += token.len();
+            out.push_str(&token);
+        }
+    }
+    out
+}
+
+criterion_group!(benches, bench, bench_html, bench_mail);
 criterion_main!(benches);
