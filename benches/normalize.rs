@@ -132,13 +132,17 @@ fn news_page(n: usize, paragraphs: &[&str]) -> (String, Vec<String>) {
     (html, lines)
 }
 
-fn bench_html(c: &mut Criterion) {
-    let text = sample_text();
-    let paragraphs: Vec<&str> = text
-        .split("\n\n")
+/// The non-empty paragraphs of `text`, trimmed.
+fn paragraphs(text: &str) -> Vec<&str> {
+    text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .collect();
+        .collect()
+}
+
+fn bench_html(c: &mut Criterion) {
+    let text = sample_text();
+    let paragraphs = paragraphs(&text);
     let pages: Vec<(String, Vec<String>)> = paragraphs
         .chunks(6)
         .enumerate()
@@ -168,11 +172,7 @@ fn bench_html(c: &mut Criterion) {
 /// quoted-printable (every other message) or as 8-bit text.
 fn bench_mail(c: &mut Criterion) {
     let text = sample_text();
-    let paragraphs: Vec<&str> = text
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let paragraphs = paragraphs(&text);
     let messages: Vec<(Vec<u8>, String)> = paragraphs
         .chunks(3)
         .enumerate()

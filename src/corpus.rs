@@ -793,11 +793,21 @@ fn memchr_nul(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// A folder holding a short file at each of `rels`, and its listing.
+    fn listed(rels: &[&str]) -> (tempfile::TempDir, Corpus) {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in rels {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "some words here").unwrap();
+        }
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], InputOptions::default()).unwrap();
+        (dir, corpus)
+    }
+
     #[test]
     fn listing_keeps_the_order_of_one_walk_by_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for rel in [
+        let (_dir, corpus) = listed(&[
             "b.txt",
             "a/2.txt",
             "a/1.txt",
@@ -809,12 +819,7 @@ mod tests {
             "c/d/e/f.md",
             "z.bin",
             "0.txt",
-        ] {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, "some words here").unwrap();
-        }
-        let corpus = Corpus::open(&[root.to_path_buf()], InputOptions::default()).unwrap();
+        ]);
         let names: Vec<&str> = corpus.files().iter().map(|f| f.name.as_str()).collect();
         // "a" sorts before "a-c.txt", so the folder's files come first, as in one walk.
         let want = [
@@ -833,9 +838,7 @@ mod tests {
 
     #[test]
     fn mail_folders_are_read_whatever_their_names() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for rel in [
+        let (_dir, corpus) = listed(&[
             "enron/allen-p/inbox/1.",
             "trec/inmail.12",
             "spamassassin/00001.7c53336b37003a9286aba55d2945844c",
@@ -845,12 +848,7 @@ mod tests {
             "messages/a.eml",
             "other/report.pdf",
             "other/notes.backup1",
-        ] {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, "some words here").unwrap();
-        }
-        let corpus = Corpus::open(&[root.to_path_buf()], InputOptions::default()).unwrap();
+        ]);
         let names: Vec<&str> = corpus.files().iter().map(|f| f.name.as_str()).collect();
         let want = [
             "Maildir/cur/1490000000.M1P2.mx:2,S",
