@@ -184,26 +184,111 @@ impl Listing {
         if !is_file {
             return;
         }
-        let ext = match in_maildir(entry.path()) {
+        let path = entry.path();
+        let (parent, name) = last_names(path);
+        let ext = match parent.map_or_else(|| in_maildir(path), |p| p == b"cur" || p == b"new") {
             true => String::new(),
-            false => extension(entry.path()),
+            false => name_extension(name),
         };
         if !wanted.contains(&ext) {
             self.ignored += 1;
             return;
         }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         self.files.push(InputFile {
-            path: entry.path().to_path_buf(),
-            name: slash_path(rel),
+            path: path.to_path_buf(),
+            name: relative_name(root, path),
             format: format_for(&ext),
         });
     }
 }
 
+/// Entries of a folder listed in one task, at most.
+const ENTRIES_PER_TASK: usize = 2048;
+
+/// Lists the folder `dir`, inside the folder `root` given by the user, as one walk sorted by
+/// name would (the folder, its errors, then its entries by name, each sub-folder's listing in
+/// its place), in parts to be joined in order. Sub-folders, and the entries of a large folder
+/// in runs of [`ENTRIES_PER_TASK`], are listed in parallel, at every depth.
+fn list_folder(root: &Path, dir: &Path, wanted: &[String]) -> Vec<Listing> {
+    // One level only, and sorted here: walkdir's sorter reads every sub-folder it meets in
+    // full, even past its maximum depth.
+    let mut entries: Vec<walkdir::Result<walkdir::DirEntry>> = walkdir::WalkDir::new(dir)
+        .max_depth(1)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e))
+        .collect();
+    entries.sort_by(|a, b| match (a, b) {
+        (Ok(a), Ok(b)) => {
+            (a.depth(), last_names(a.path()).1).cmp(&(b.depth(), last_names(b.path()).1))
+        }
+        (Ok(a), Err(_)) => (a.depth() > 0).cmp(&false),
+        (Err(_), Ok(b)) => false.cmp(&(b.depth() > 0)),
+        (Err(_), Err(_)) => std::cmp::Ordering::Equal,
+    });
+    enum Task {
+        Folder(PathBuf),
+        Entries(Vec<walkdir::Result<walkdir::DirEntry>>),
+    }
+    let mut tasks: Vec<Task> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) if e.depth() == 1 && e.file_type().is_dir() => {
+                tasks.push(Task::Folder(e.into_path()))
+            }
+            other => match tasks.last_mut() {
+                Some(Task::Entries(run)) if run.len() < ENTRIES_PER_TASK => run.push(other),
+                _ => tasks.push(Task::Entries(vec![other])),
+            },
+        }
+    }
+    let parts: Vec<Vec<Listing>> = tasks
+        .into_par_iter()
+        .map(|task| match task {
+            Task::Folder(sub) => list_folder(root, &sub, wanted),
+            Task::Entries(run) => {
+                let mut part = Listing::default();
+                for entry in run {
+                    part.take(root, entry, wanted);
+                }
+                vec![part]
+            }
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
 /// Names starting with a dot (inside a folder given by the user) are not read.
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.file_name().to_string_lossy().starts_with('.')
+    last_names(entry.path()).1.starts_with(b".")
+}
+
+/// Whether byte `b` of a path's encoded bytes is a separator (separators are ASCII).
+fn is_separator(b: u8) -> bool {
+    b.is_ascii() && std::path::is_separator(b as char)
+}
+
+/// The last two names of a path that walkdir built (a folder joined with a name read from
+/// it), straight from its bytes: the folder's name (`None` when the bytes do not show it
+/// plainly, as in `..` or `a/.`) and the file's. `Path::file_name` and `Path::parent` parse
+/// the path on every call; with walkdir's sort by name calling them twice per comparison,
+/// that parsing was half of listing a folder of 150,000 files.
+fn last_names(path: &Path) -> (Option<&[u8]>, &[u8]) {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let cut = |b: &[u8]| b.iter().rposition(|&c| is_separator(c));
+    let Some(at) = cut(bytes) else {
+        return (None, bytes);
+    };
+    let name = &bytes[at + 1..];
+    let mut head = &bytes[..at];
+    while let Some((&last, rest)) = head.split_last() {
+        if !is_separator(last) {
+            break;
+        }
+        head = rest;
+    }
+    let parent = &head[cut(head).map_or(0, |i| i + 1)..];
+    let plain = !parent.is_empty() && parent != b"." && parent != b"..";
+    (plain.then_some(parent), name)
 }
 
 fn format_for(ext: &str) -> Format {
@@ -227,18 +312,42 @@ fn in_maildir(path: &Path) -> bool {
 /// no extension: digits only (`inmail.1`, `log.2`), more than eight characters (SpamAssassin's
 /// `00001.7c53336b...`), or anything besides letters and digits (Maildir's `host:2,S`).
 fn extension(path: &Path) -> String {
-    let is_extension = |e: &str| {
-        e.len() <= 8
-            && e.bytes().all(|b| b.is_ascii_alphanumeric())
-            && !e.bytes().all(|b| b.is_ascii_digit())
-    };
-    path.extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .filter(|e| is_extension(e))
+    path.file_name()
+        .map(|n| name_extension(n.as_encoded_bytes()))
         .unwrap_or_default()
 }
 
+/// [`extension`] of a file name given as bytes.
+fn name_extension(name: &[u8]) -> String {
+    let ext = match name.iter().rposition(|&c| c == b'.') {
+        // A name that starts with its only dot (`.profile`) has no extension.
+        None | Some(0) => return String::new(),
+        Some(i) => &name[i + 1..],
+    };
+    let is_extension = ext.len() <= 8
+        && ext.iter().all(u8::is_ascii_alphanumeric)
+        && !ext.iter().all(u8::is_ascii_digit);
+    match is_extension {
+        // ASCII letters and digits only, so valid UTF-8.
+        true => String::from_utf8(ext.to_ascii_lowercase()).unwrap_or_default(),
+        false => String::new(),
+    }
+}
+
 const DEFAULT_EXTENSIONS: [&str; 8] = ["txt", "md", "", "html", "htm", "jsonl", "ndjson", "eml"];
+
+/// The name of `path`, found under the folder `root`, relative to it with `/` between names.
+fn relative_name(root: &Path, path: &Path) -> String {
+    // A walk joins names to `root`, so its bytes lead; comparing them is much cheaper than
+    // `Path::strip_prefix`, which parses both paths.
+    let (r, p) = (root.as_os_str().to_str(), path.as_os_str().to_str());
+    if let (Some(r), Some(p), true) = (r, p, std::path::MAIN_SEPARATOR == '/') {
+        if let Some(rest) = p.strip_prefix(r) {
+            return rest.trim_start_matches('/').to_owned();
+        }
+    }
+    slash_path(path.strip_prefix(root).unwrap_or(path))
+}
 
 fn slash_path(p: &Path) -> String {
     let s = p.to_string_lossy();
@@ -301,44 +410,7 @@ impl Corpus {
                 });
                 continue;
             }
-            // The folder's own entries in name order, then each sub-folder walked on its own
-            // thread: the same files in the same order as one walk, listed in parallel.
-            // Sorted here, not by walkdir: with its sorter this one-level listing of 151
-            // entries took 93 ms on the benchmark folder (every sub-folder's time, as if each
-            // were read in advance), without it 0.1 ms.
-            let mut top: Vec<walkdir::Result<walkdir::DirEntry>> = walkdir::WalkDir::new(path)
-                .max_depth(1)
-                .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !is_hidden(e))
-                .collect();
-            // The folder itself first, then errors, then entries by name, as walkdir sorts.
-            top.sort_by(|a, b| match (a, b) {
-                (Ok(a), Ok(b)) => (a.depth(), a.file_name()).cmp(&(b.depth(), b.file_name())),
-                (Ok(a), Err(_)) => (a.depth() > 0).cmp(&false),
-                (Err(_), Ok(b)) => false.cmp(&(b.depth() > 0)),
-                (Err(_), Err(_)) => std::cmp::Ordering::Equal,
-            });
-            let parts: Vec<Listing> = top
-                .into_par_iter()
-                .map(|entry| match entry {
-                    Ok(e) if e.depth() == 1 && e.file_type().is_dir() => {
-                        let mut part = Listing::default();
-                        let walker = walkdir::WalkDir::new(e.path())
-                            .sort_by_file_name()
-                            .into_iter()
-                            .filter_entry(|e| e.depth() == 0 || !is_hidden(e));
-                        for entry in walker {
-                            part.take(path, entry, &wanted);
-                        }
-                        part
-                    }
-                    other => {
-                        let mut part = Listing::default();
-                        part.take(path, other, &wanted);
-                        part
-                    }
-                })
-                .collect();
+            let parts = list_folder(path, path, &wanted);
             // Room for them all at once: growing by doubling would touch about twice the
             // memory, on one thread.
             corpus
@@ -834,6 +906,79 @@ mod tests {
         ];
         assert_eq!(names, want);
         assert_eq!(corpus.ignored, 1, "z.bin");
+    }
+
+    #[test]
+    fn a_large_tree_is_listed_as_one_sorted_walk_lists_it() {
+        // More entries than one task takes, at the top and below, files beside folders.
+        let mut rels: Vec<String> = Vec::new();
+        for i in 0..(ENTRIES_PER_TASK + 300) {
+            rels.push(format!("{:x}.txt", i * 7919 % 10007));
+        }
+        for i in 0..(ENTRIES_PER_TASK + 10) {
+            rels.push(format!("m/{i}.txt"));
+        }
+        for i in 0..40 {
+            rels.push(format!("m/{}/deep/{i}.md", i % 3));
+            rels.push(format!("{i:x}/n.txt"));
+        }
+        let refs: Vec<&str> = rels.iter().map(String::as_str).collect();
+        let (dir, corpus) = listed(&refs);
+        let want: Vec<String> = walkdir::WalkDir::new(dir.path())
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir.path()).unwrap();
+                rel.to_str()
+                    .unwrap()
+                    .replace(std::path::MAIN_SEPARATOR, "/")
+            })
+            .collect();
+        let names: Vec<&str> = corpus.files().iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names.len(), rels.len());
+        assert_eq!(names, want);
+    }
+
+    #[test]
+    fn names_are_read_from_the_bytes_of_paths_as_path_reads_them() {
+        for (path, parent, name) in [
+            ("a/cur/f.txt", Some("cur"), "f.txt"),
+            ("a/cur//f", Some("cur"), "f"),
+            ("cur/f", Some("cur"), "f"),
+            ("f.txt", None, "f.txt"),
+            ("/f", None, "f"),
+            ("a/./f", None, "f"),
+            ("a/../f", None, "f"),
+        ] {
+            let (p, n) = last_names(Path::new(path));
+            assert_eq!(p, parent.map(str::as_bytes), "{path}");
+            assert_eq!(n, name.as_bytes(), "{path}");
+            if let Some(parent) = parent {
+                let by_path = Path::new(path).parent().and_then(Path::file_name);
+                assert_eq!(by_path, Some(std::ffi::OsStr::new(parent)), "{path}");
+            }
+        }
+        for (file, ext) in [
+            ("a.TXT", "txt"),
+            ("a.b.html", "html"),
+            (".profile", ""),
+            ("..", ""),
+            ("a.", ""),
+            ("inmail.12", ""),
+            ("x.mailhost1", ""),
+            ("mx:2,S", ""),
+            ("plain", ""),
+        ] {
+            assert_eq!(extension(Path::new(file)), ext, "{file}");
+            assert_eq!(name_extension(file.as_bytes()), ext, "{file}");
+        }
+        assert_eq!(
+            relative_name(Path::new("top/"), Path::new("top/a/b.txt")),
+            "a/b.txt"
+        );
+        assert_eq!(relative_name(Path::new("."), Path::new("./b.txt")), "b.txt");
     }
 
     #[test]
