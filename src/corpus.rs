@@ -147,6 +147,8 @@ pub struct Corpus {
     ignored: usize,
     /// [`Corpus::estimate_documents`], counted once.
     estimate: OnceLock<usize>,
+    /// With [`Corpus::keep_extracted`], the documents extracted from HTML and mail so far.
+    extracted: OnceLock<crate::extracted::Store>,
     _stdin: Option<tempfile::NamedTempFile>,
 }
 
@@ -376,6 +378,7 @@ impl Corpus {
             opts,
             ignored: 0,
             estimate: OnceLock::new(),
+            extracted: OnceLock::new(),
             _stdin: None,
         };
         for path in paths {
@@ -426,6 +429,17 @@ impl Corpus {
             }
         }
         Ok(corpus)
+    }
+
+    /// From now on, keeps each document extracted from an HTML page or a message in a
+    /// temporary file, and reads it from there when it is read again (see
+    /// [`crate::extracted`]). Nothing changes when no temporary file can be made.
+    pub fn keep_extracted(&self) {
+        if self.extracted.get().is_none() {
+            if let Ok(store) = crate::extracted::Store::new() {
+                let _ = self.extracted.set(store);
+            }
+        }
     }
 
     /// The files found, in input order.
@@ -619,6 +633,30 @@ impl Corpus {
     fn read_file(&self, loc: Locator) -> Read1 {
         let i = loc.file as usize;
         let file = &self.files[i];
+        let store = self.extracted.get();
+        if let Some(kept) = store.and_then(|s| s.get(loc.file)) {
+            let doc = Document {
+                id: file.name.clone(),
+                title: kept.title,
+                text: kept.text,
+                date: kept.date,
+            };
+            return Ok((loc, doc, kept.warning.map(|c| self.file_problem(i, c))));
+        }
+        // Keeps what was costly to extract for the next read of the same file.
+        let keep = |doc: &Document, warning: Option<&Problem>| {
+            if let Some(s) = store {
+                s.put(
+                    loc.file,
+                    crate::extracted::Record {
+                        title: doc.title.as_deref(),
+                        text: &doc.text,
+                        date: doc.date.as_deref(),
+                        warning: warning.map(|w| w.cause.as_str()),
+                    },
+                );
+            }
+        };
         let mut date = None;
         let read = File::open(&file.path).and_then(|h| {
             // One metadata call gives the date and the size: `read_to_end` on a bare `Vec`
@@ -654,6 +692,7 @@ impl Corpus {
                         .map(|secs| format!("{:020}", u128::from(secs) * 1_000_000_000))
                         .or(date),
                 };
+                keep(&doc, None);
                 return Ok((loc, doc, None));
             }
         }
@@ -666,12 +705,14 @@ impl Corpus {
                     Some(t) => format!("{t}\n{body}"),
                     None => body,
                 };
-                Document {
+                let doc = Document {
                     id: file.name.clone(),
                     title,
                     text,
                     date,
-                }
+                };
+                keep(&doc, warning.as_ref());
+                doc
             }
             _ => Document {
                 id: file.name.clone(),
@@ -979,6 +1020,40 @@ mod tests {
             "a/b.txt"
         );
         assert_eq!(relative_name(Path::new("."), Path::new("./b.txt")), "b.txt");
+    }
+
+    #[test]
+    fn pages_are_extracted_once_when_kept_and_text_files_read_each_time() {
+        let (dir, corpus) = listed(&["a.html", "b.txt"]);
+        let page =
+            b"<html><head><title>Old title</title></head><body><p>old \xff body</p></body></html>";
+        std::fs::write(dir.path().join("a.html"), page).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "old text").unwrap();
+        corpus.keep_extracted();
+        let read = |i: u32| corpus.read(Pending::File(i)).unwrap();
+        let (_, first, warning) = read(0);
+        assert_eq!(first.text, "Old title\nold \u{fffd} body");
+        assert!(warning.is_some(), "invalid UTF-8 is reported");
+        // Changed on disk: the page comes from the store, whole, with its warning and date;
+        // the text file is read again.
+        std::fs::write(dir.path().join("a.html"), "<title>New</title>").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "new text").unwrap();
+        let (_, again, warning_again) = read(0);
+        assert_eq!(again.text, first.text);
+        assert_eq!(again.title.as_deref(), Some("Old title"));
+        assert_eq!(again.date, first.date);
+        assert_eq!(again.id, "a.html");
+        assert_eq!(warning_again.map(|w| w.cause), warning.map(|w| w.cause));
+        let loaded = corpus
+            .load(Locator {
+                file: 0,
+                line: 0,
+                offset: 0,
+            })
+            .unwrap()
+            .1;
+        assert_eq!(loaded.text, first.text);
+        assert_eq!(read(1).1.text, "new text");
     }
 
     #[test]

@@ -116,6 +116,8 @@ fn dice(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
 
 /// Groups the documents of `corpus` by headline. `similarity` is the Dice threshold.
 pub fn headlines(corpus: &Corpus, similarity: f64, progress: &dyn Progress) -> Headlines {
+    // The sample reads pages that are read again next: extracted once.
+    corpus.keep_extracted();
     progress.begin("boilerplate", None);
     let boilerplate = Boilerplate::learn(corpus, &BoilerplateConfig::default());
     progress.finish();

@@ -897,6 +897,8 @@ impl Index {
         progress: &dyn Progress,
     ) -> Result<(AddSummary, Vec<Problem>, Vec<Problem>)> {
         let config = self.scan_config(input);
+        // Pages and messages read in the boilerplate sample are not extracted again.
+        corpus.keep_extracted();
         progress.begin("boilerplate", None);
         let boilerplate = self.boilerplate_for(corpus, &config)?;
         progress.finish();
@@ -1195,6 +1197,8 @@ impl Index {
     ) -> Result<QueryOutput> {
         let mut config = self.scan_config(input);
         config.threshold = threshold;
+        // Pages and messages are read for the sample, the fingerprints and verification.
+        corpus.keep_extracted();
         let mut stages = Vec::new();
         let t = Instant::now();
         progress.begin("boilerplate", None);

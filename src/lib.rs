@@ -25,6 +25,7 @@ pub mod corpus;
 pub mod dedup;
 pub mod error;
 pub mod eval;
+pub mod extracted;
 pub mod headline;
 pub mod html;
 pub mod index;

@@ -274,6 +274,8 @@ pub fn across(
     progress: &dyn Progress,
 ) -> Across {
     let min_documents = min_documents.max(2);
+    // Two passes over every document: pages and messages are extracted in the first only.
+    corpus.keep_extracted();
     let mut sketch = Sketch::new(SKETCH_DEPTH, SKETCH_WIDTH_LOG2);
     progress.begin("counting lines", None);
     corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
