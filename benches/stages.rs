@@ -82,6 +82,21 @@ fn bench_verify(c: &mut Criterion) {
         assert!((o.jaccard - 360.0 / 440.0).abs() < 1e-12);
     }
     let mut g = c.benchmark_group("verify");
+    // One pair of news-sized sets: 1,000 shingles each, 900 shared.
+    let mut rng = Rng::new(9);
+    let shared: Vec<u64> = (0..900).map(|_| rng.next_u64()).collect();
+    let mut one = |n: usize| {
+        let mut s = shared.clone();
+        s.extend((0..n).map(|_| rng.next_u64()));
+        s.sort_unstable();
+        s
+    };
+    let (x, y) = (one(100), one(100));
+    assert_eq!(neardup::shingle::intersection_len(&x, &y), 900);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("intersection of two 1000-shingle sets", |b| {
+        b.iter(|| neardup::shingle::intersection_len(&x, &y))
+    });
     g.throughput(Throughput::Elements(planted.len() as u64));
     g.bench_function("exact overlaps of planted pairs (400 shingles)", |b| {
         b.iter(|| {

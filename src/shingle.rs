@@ -394,7 +394,55 @@ pub fn sort_hashes(v: &mut [u64], tmp: &mut Vec<u64>) {
 
 /// Sizes of the intersection of two sorted, de-duplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
-    // Without branches on the comparison, which is a coin toss for hash values.
+    // A merge advances one step per load-compare-add round trip, each waiting on the last. Cut
+    // at the same three values, both sets fall into four parts whose merges are independent:
+    // run side by side, the processor overlaps them. Shingle hashes are spread evenly, so the
+    // parts are about equal; the count is right whatever the values.
+    const CUTS: [u64; 3] = [1 << 62, 2 << 62, 3 << 62];
+    if a.len().min(b.len()) < 64 {
+        return merge_len(a, b);
+    }
+    let bounds = |s: &[u64]| {
+        let mut at = [0; 5];
+        for (k, &c) in CUTS.iter().enumerate() {
+            // Never below the last cut, even for a set that is not sorted as it should be.
+            at[k + 1] = s.partition_point(|&x| x < c).max(at[k]);
+        }
+        at[4] = s.len();
+        at
+    };
+    let (ea, eb) = (bounds(a), bounds(b));
+    let (mut i, mut j) = ([ea[0], ea[1], ea[2], ea[3]], [eb[0], eb[1], eb[2], eb[3]]);
+    let mut n = [0usize; 4];
+    loop {
+        // A step moves each index by at most one: this many steps stay inside every part.
+        let steps = (0..4)
+            .map(|w| (ea[w + 1] - i[w]).min(eb[w + 1] - j[w]))
+            .min()
+            .unwrap_or(0);
+        if steps == 0 {
+            break;
+        }
+        for _ in 0..steps {
+            for w in 0..4 {
+                // Without branches on the comparison, a coin toss for hash values.
+                // SAFETY: the cuts rise to the sets' lengths, and each index starts at or
+                // above its part's start and moves at most one per step, so `steps` keeps
+                // i[w] < ea[w + 1] <= a.len() and j[w] < eb[w + 1] <= b.len().
+                let (x, y) = unsafe { (*a.get_unchecked(i[w]), *b.get_unchecked(j[w])) };
+                n[w] += usize::from(x == y);
+                i[w] += usize::from(x <= y);
+                j[w] += usize::from(y <= x);
+            }
+        }
+    }
+    (0..4)
+        .map(|w| n[w] + merge_len(&a[i[w]..ea[w + 1]], &b[j[w]..eb[w + 1]]))
+        .sum()
+}
+
+/// [`intersection_len`] as one merge.
+fn merge_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         let (x, y) = (a[i], b[j]);
@@ -558,5 +606,30 @@ mod tests {
             assert_eq!(intersection_len(&a, &b), want, "{a:?} {b:?}");
             assert_eq!(intersection_len(&b, &a), want, "{a:?} {b:?}");
         }
+        // Sets large enough to be merged in four parts: hash values spread over the whole
+        // range, values crowded into one part or two, and sets of very different sizes.
+        let spreads: [fn(u64) -> u64; 3] = [fmix64, |x| fmix64(x) >> 3, |x| fmix64(x) | 3 << 62];
+        for (s, spread) in spreads.iter().enumerate() {
+            for (na, nb, shared) in [
+                (64, 64, 64),
+                (100, 300, 50),
+                (1000, 1200, 900),
+                (5000, 70, 0),
+            ] {
+                let mut a: Vec<u64> = (0..na).map(spread).collect();
+                let mut b: Vec<u64> = (0..nb)
+                    .map(|i| spread(if i < shared { i } else { (i + 1) << 40 }))
+                    .collect();
+                a.sort_unstable();
+                b.sort_unstable();
+                let want = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+                assert_eq!(want, shared.min(na) as usize, "spread {s}");
+                assert_eq!(intersection_len(&a, &b), want, "spread {s}, {na} and {nb}");
+                assert_eq!(intersection_len(&b, &a), want, "spread {s}, {nb} and {na}");
+            }
+        }
+        // Not sorted, as callers must not give: some count, and no panic.
+        let mixed: Vec<u64> = (0..500).map(fmix64).collect();
+        assert!(intersection_len(&mixed, &mixed) <= mixed.len());
     }
 }
