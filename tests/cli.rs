@@ -32,6 +32,49 @@ fn samples_give_the_expected_clusters() {
 }
 
 #[test]
+fn pages_read_back_from_the_temporary_store_score_as_pages_extracted_again() {
+    // With TMPDIR missing, no store can be made and every read extracts the page again.
+    let dir = tempfile::tempdir().unwrap();
+    let story = std::fs::read_to_string(samples().join("story-01-original.txt")).unwrap();
+    let (headline, body) = story.split_once('\n').unwrap();
+    let paras: String = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("<p>{l}</p>\n"))
+        .collect();
+    for (i, nav) in ["Home | World", "Sport | Weather | Money", "Local news"]
+        .iter()
+        .enumerate()
+    {
+        let page = format!(
+            "<html><head><title>{headline}</title><style>p {{ margin: {i}px }}</style></head>\
+             <body><nav>{nav}</nav><h1>{headline}</h1>{paras}</body></html>"
+        );
+        std::fs::write(dir.path().join(format!("page-{i}.html")), page).unwrap();
+    }
+    std::fs::copy(
+        samples().join("story-02-original.txt"),
+        dir.path().join("other.txt"),
+    )
+    .unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let args = ["scan", folder, "--format", "json"];
+    let stored = neardup(&args);
+    let missing = dir.path().join("no-such-folder");
+    let again = run_with(&args, &[("TMPDIR", missing.to_str().unwrap())], None);
+    assert_eq!(stored.status.code(), Some(0), "{}", stderr(&stored));
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(stored.stdout, again.stdout);
+    let want: BTreeSet<Vec<String>> = [vec![
+        "page-0.html".into(),
+        "page-1.html".into(),
+        "page-2.html".into(),
+    ]]
+    .into();
+    assert_eq!(clusters(&json(&stored)), want);
+}
+
+#[test]
 fn json_contract_and_order() {
     let out = neardup(&["scan", samples().to_str().unwrap(), "--format", "json"]);
     let v = json(&out);
