@@ -567,16 +567,17 @@ impl Analysis {
             }
         };
         let main_floor = floor(config.threshold);
-        let promising: Vec<(u32, u32, f64)> = candidates
+        let promising: Vec<(u32, u32)> = candidates
             .par_iter()
-            .filter_map(|&(a, b)| {
+            .copied()
+            .filter(|&(a, b)| {
                 let e = sigs.estimate(a, b, k);
                 let near = e >= main_floor;
                 let contained = config.containment.is_some_and(|c| {
                     let (x, y) = (size(a).min(size(b)) as f64, size(a).max(size(b)) as f64);
                     e >= floor(needed_jaccard(c, x, y))
                 });
-                (near || contained).then_some((a, b, e))
+                near || contained
             })
             .collect();
         drop(candidates);
@@ -607,15 +608,14 @@ impl Analysis {
                     .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
         };
         progress.begin("verifying", Some(promising.len() as u64));
-        let pairs: Vec<(u32, u32)> = promising.iter().map(|&(a, b, _)| (a, b)).collect();
-        drop(promising);
-        let scores = analysis.overlaps(corpus, config, &pairs);
-        progress.finish();
-        let accepted: Vec<(u32, u32, Overlap)> = pairs
+        let pairs = promising;
+        let accepted: Vec<(u32, u32, Overlap)> = analysis
+            .overlaps(corpus, config, &pairs, accepts)
             .into_iter()
-            .zip(scores)
-            .filter_map(|((a, b), o)| o.filter(accepts).map(|o| (a, b, o)))
+            .map(|(i, o)| (pairs[i as usize].0, pairs[i as usize].1, o))
             .collect();
+        drop(pairs);
+        progress.finish();
         stats.verified = accepted.len();
         stats.stages.push(("verify", t.elapsed()));
 
@@ -836,32 +836,36 @@ impl Analysis {
         None
     }
 
-    /// Overlaps of `pairs` (document indices, `a < b`): exact from the documents read again, or
-    /// estimated from the signatures with `--no-verify`.
+    /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, as `(index in pairs,
+    /// overlap)` in index order: exact from the documents read again (a pair with a document
+    /// that cannot be read is left out), or estimated from the signatures with `--no-verify`.
     pub fn overlaps(
         &self,
         corpus: &Corpus,
         config: &ScanConfig,
         pairs: &[(u32, u32)],
-    ) -> Vec<Option<Overlap>> {
+        keep: impl Fn(&Overlap) -> bool + Sync,
+    ) -> Vec<(u32, Overlap)> {
         let k = config.num_perm;
         if config.verify {
-            verify::overlaps(
+            verify::overlaps_kept(
                 pairs,
                 self.metas.len(),
                 VERIFY_BATCH_DOCS,
                 |d| self.load(corpus, config, d),
                 verify::body_overlap,
+                keep,
             )
         } else {
-            pairs
-                .iter()
-                .map(|&(a, b)| {
+            (0..pairs.len() as u32)
+                .filter_map(|i| {
+                    let (a, b) = pairs[i as usize];
                     let (sa, sb) = (
                         self.metas[a as usize].shingles,
                         self.metas[b as usize].shingles,
                     );
-                    Some(estimated_overlap(self.estimate(a, b, k), sa, sb))
+                    Some((i, estimated_overlap(self.estimate(a, b, k), sa, sb)))
+                        .filter(|p| keep(&p.1))
                 })
                 .collect()
         }
@@ -885,11 +889,11 @@ impl Analysis {
             .collect();
         missing.sort_unstable();
         missing.dedup();
-        let computed: HashMap<(u32, u32), Overlap> = missing
-            .iter()
-            .copied()
-            .zip(self.overlaps(corpus, config, &missing))
-            .map(|(p, o)| (p, o.unwrap_or_default()))
+        // A pair that cannot be read is left out, and scores 0 below.
+        let computed: HashMap<(u32, u32), Overlap> = self
+            .overlaps(corpus, config, &missing, |_| true)
+            .into_iter()
+            .map(|(i, o)| (missing[i as usize], o))
             .collect();
         wanted
             .iter()

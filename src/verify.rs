@@ -101,6 +101,30 @@ where
     L: Fn(u32) -> Option<S> + Sync,
     F: Fn(&S, &S) -> Overlap + Sync,
 {
+    let mut results = vec![None; pairs.len()];
+    for (i, o) in overlaps_kept(pairs, n_docs, max_docs, load, score, |_| true) {
+        results[i as usize] = Some(o);
+    }
+    results
+}
+
+/// As [`overlaps`], but only the pairs whose overlap `wanted` takes, as `(index in pairs,
+/// overlap)` in index order: memory for the pairs that pass, not for every pair checked
+/// (millions, among a site's near-identical pages).
+pub fn overlaps_kept<S, L, F, K>(
+    pairs: &[(u32, u32)],
+    n_docs: usize,
+    max_docs: usize,
+    load: L,
+    score: F,
+    wanted: K,
+) -> Vec<(u32, Overlap)>
+where
+    S: Send + Sync,
+    L: Fn(u32) -> Option<S> + Sync,
+    F: Fn(&S, &S) -> Overlap + Sync,
+    K: Fn(&Overlap) -> bool + Sync,
+{
     let mut uf = UnionFind::new(n_docs);
     for &(a, b) in pairs {
         uf.union(a, b);
@@ -120,7 +144,7 @@ where
         last_use.insert(a, at);
         last_use.insert(b, at);
     }
-    let mut results: Vec<Option<Overlap>> = vec![None; pairs.len()];
+    let mut results: Vec<(u32, Overlap)> = Vec::new();
     // Documents read and still needed; `None` for one that could not be read.
     let mut held: HashMap<u32, Option<S>> = HashMap::new();
     let mut start = 0;
@@ -157,21 +181,23 @@ where
         let loaded: Vec<(u32, Option<S>)> = list.par_iter().map(|&d| (d, load(d))).collect();
         held.extend(loaded);
         let batch = &order[start..end];
-        let scored: Vec<Option<Overlap>> = batch
+        let scored: Vec<(u32, Overlap)> = batch
             .par_iter()
-            .map(|&i| {
+            .filter_map(|&i| {
                 let (a, b) = pairs[i as usize];
                 match (held.get(&a), held.get(&b)) {
-                    (Some(Some(x)), Some(Some(y))) => Some(score(x, y)),
+                    (Some(Some(x)), Some(Some(y))) => {
+                        Some((i, score(x, y))).filter(|p| wanted(&p.1))
+                    }
                     _ => None,
                 }
             })
             .collect();
-        for (&i, o) in batch.iter().zip(scored) {
-            results[i as usize] = o;
-        }
+        results.extend(scored);
         start = end;
     }
+    // Batches follow the families, not the input order.
+    results.sort_unstable_by_key(|p| p.0);
     results
 }
 
@@ -315,5 +341,29 @@ mod tests {
         );
         let loads = family_run(&pairs, n as usize, 2, &SMALL);
         assert!(loads <= 2 * pairs.len(), "{loads} loads");
+    }
+
+    #[test]
+    fn only_the_pairs_wanted_are_kept_in_pair_order() {
+        // Document d is the set 0..10 + d: neighbours share most, distant ones little. Document 7
+        // cannot be read.
+        let set = |d: u32| -> Vec<u64> { (u64::from(d)..u64::from(d) + 10).collect() };
+        let load = |d: u32| (d != 7).then(|| set(d));
+        // Two families, listed so that batches do not follow the input order.
+        let pairs: Vec<(u32, u32)> = vec![(20, 21), (0, 1), (20, 25), (0, 9), (6, 7), (1, 2)];
+        let all = overlaps(&pairs, 30, 4, load, |a: &Vec<u64>, b: &Vec<u64>| {
+            overlap(a, b)
+        });
+        assert_eq!(all[4], None, "document 7 cannot be read");
+        let close = |o: &Overlap| o.jaccard >= 0.5;
+        let kept = overlaps_kept(&pairs, 30, 4, load, |a, b| overlap(a, b), close);
+        let want: Vec<(u32, Overlap)> = all
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.filter(close).map(|o| (i as u32, o)))
+            .collect();
+        assert_eq!(kept, want);
+        let shown: Vec<u32> = kept.iter().map(|p| p.0).collect();
+        assert_eq!(shown, [0, 1, 5], "(20, 25) shares 5 of 15, (0, 9) 1 of 19");
     }
 }
