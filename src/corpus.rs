@@ -188,7 +188,7 @@ impl Listing {
         }
         let path = entry.path();
         let (parent, name) = last_names(path);
-        let ext = match parent.map_or_else(|| in_maildir(path), |p| p == b"cur" || p == b"new") {
+        let ext = match parent.map_or_else(|| in_maildir(path), is_maildir_folder) {
             true => String::new(),
             false => name_extension(name),
         };
@@ -307,7 +307,12 @@ fn format_for(ext: &str) -> Format {
 fn in_maildir(path: &Path) -> bool {
     path.parent()
         .and_then(Path::file_name)
-        .is_some_and(|dir| dir == "cur" || dir == "new")
+        .is_some_and(|dir| is_maildir_folder(dir.as_encoded_bytes()))
+}
+
+/// Whether a folder of this name holds a Maildir's delivered messages.
+fn is_maildir_folder(name: &[u8]) -> bool {
+    name == b"cur" || name == b"new"
 }
 
 /// The extension of `path`, lower case; `""` for none, and for what follows the last dot but is
