@@ -567,7 +567,8 @@ impl Analysis {
             }
         };
         let main_floor = floor(config.threshold);
-        let promising: Vec<(u32, u32)> = candidates
+        // The pairs worth verifying.
+        let pairs: Vec<(u32, u32)> = candidates
             .par_iter()
             .copied()
             .filter(|&(a, b)| {
@@ -581,7 +582,7 @@ impl Analysis {
             })
             .collect();
         drop(candidates);
-        stats.checked = promising.len();
+        stats.checked = pairs.len();
         progress.finish();
         stats.stages.push(("lsh", t.elapsed()));
 
@@ -607,8 +608,7 @@ impl Analysis {
                     .containment
                     .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
         };
-        progress.begin("verifying", Some(promising.len() as u64));
-        let pairs = promising;
+        progress.begin("verifying", Some(pairs.len() as u64));
         let accepted: Vec<(u32, u32, Overlap)> = analysis
             .overlaps(corpus, config, &pairs, accepts)
             .into_iter()
