@@ -1,6 +1,7 @@
 //! Normalize + shingle throughput (bytes of raw text per second), on the sample articles: the
 //! canonical-text path (character shingles, `compare`) and the one-pass word path of `scan`;
-//! and the step before them for HTML files, a page to its visible text.
+//! and the step before them for HTML files and mail, a page or message to its visible text, and
+//! the temporary store that keeps that text for a run's later reads.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neardup::boilerplate::{Boilerplate, LineScratch};
@@ -239,5 +240,56 @@ fn soft_broken(text: &str) -> String {
     out
 }
 
-criterion_group!(benches, bench, bench_html, bench_mail);
+/// What a second read of a page costs once it is kept: its extracted text written to the
+/// run's temporary store, then read back, against [`bench_html`]'s extraction of the same pages.
+fn bench_extracted(c: &mut Criterion) {
+    use neardup::extracted::{Extracted, Store};
+    let text = sample_text();
+    let paragraphs = paragraphs(&text);
+    let docs: Vec<Extracted> = paragraphs
+        .chunks(6)
+        .enumerate()
+        .map(|(n, ps)| {
+            let (title, body) = html_text(&news_page(n, ps).0);
+            Extracted {
+                title,
+                text: body,
+                date: Some(format!("{n:020}")),
+                warning: None,
+            }
+        })
+        .collect();
+    let store = Store::new().unwrap();
+    for (i, d) in docs.iter().enumerate() {
+        store.put(i as u32, d.record());
+    }
+    for (i, d) in docs.iter().enumerate() {
+        assert_eq!(store.get(i as u32).as_ref(), Some(d), "page {i}");
+    }
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let mut g = c.benchmark_group("extracted");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("read back news-page texts", |b| {
+        b.iter(|| {
+            (0..docs.len() as u32)
+                .map(|i| store.get(i).map_or(0, |d| d.text.len()))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("keep news-page texts", |b| {
+        b.iter_batched(
+            || Store::new().unwrap(),
+            |fresh| {
+                for (i, d) in docs.iter().enumerate() {
+                    fresh.put(i as u32, d.record());
+                }
+                fresh.bytes()
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_html, bench_mail, bench_extracted);
 criterion_main!(benches);
