@@ -120,11 +120,15 @@ fn encode(doc: Record<'_>) -> Vec<u8> {
     out
 }
 
-fn decode(mut bytes: &[u8]) -> Result<Extracted, ()> {
-    let title = take_field(&mut bytes)?;
-    let date = take_field(&mut bytes)?;
-    let warning = take_field(&mut bytes)?;
-    let text = String::from_utf8(bytes.to_vec()).map_err(|_| ())?;
+/// The document in a record read back; the text keeps the record's buffer, without a copy.
+fn decode(mut record: Vec<u8>) -> Result<Extracted, ()> {
+    let mut rest = &record[..];
+    let title = take_field(&mut rest)?;
+    let date = take_field(&mut rest)?;
+    let warning = take_field(&mut rest)?;
+    let header = record.len() - rest.len();
+    record.drain(..header);
+    let text = String::from_utf8(record).map_err(|_| ())?;
     Ok(Extracted {
         title,
         text,
@@ -176,7 +180,7 @@ impl Store {
         let (start, len) = *self.lock().get(&file)?;
         let mut bytes = vec![0u8; len as usize];
         self.file.read_exact_at(&mut bytes, start).ok()?;
-        decode(&bytes).ok()
+        decode(bytes).ok()
     }
 
     /// Bytes written so far.
@@ -250,9 +254,9 @@ mod tests {
             warning: None,
         };
         let bytes = encode(doc.record());
-        assert_eq!(decode(&bytes), Ok(doc));
+        assert_eq!(decode(bytes.clone()), Ok(doc));
         for cut in 0..13 {
-            assert_eq!(decode(&bytes[..cut]), Err(()), "cut at {cut}");
+            assert_eq!(decode(bytes[..cut].to_vec()), Err(()), "cut at {cut}");
         }
     }
 }
