@@ -96,6 +96,16 @@ impl MinHasher {
     }
 
     /// [`Self::draw`] from the round's mixed hash `z` (`h` itself in round 0).
+    /// The bin of round 0, as [`Self::place`] gives it, by a shift when `k` is a power of two.
+    #[inline]
+    fn bin0(&self, z: u64) -> usize {
+        if self.k.is_power_of_two() && self.k > 1 {
+            (z >> (64 - self.k.trailing_zeros())) as usize
+        } else {
+            self.place(z, 0).0
+        }
+    }
+
     #[inline]
     fn place(&self, z: u64, j: usize) -> (usize, u64) {
         let prod = z as u128 * (self.k - j) as u128;
@@ -117,14 +127,23 @@ impl MinHasher {
         s.mins.clear();
         s.mins.resize(k, EMPTY);
         mix_all(shingles, self.seed, &mut s.hashes);
-        // Round 0 for every shingle: one-permutation hashing.
-        let mut filled = 0usize;
-        for &h in &s.hashes {
-            let (bin, frac) = self.place(h, 0);
-            let slot = &mut s.mins[bin];
-            filled += usize::from(*slot == EMPTY);
-            *slot = (*slot).min(frac);
+        // Round 0 for every shingle: one-permutation hashing. With `k` a power of two, the
+        // product in [`Self::place`] is a shift, which saves a wide multiplication per shingle.
+        let mins = &mut s.mins[..k];
+        if k.is_power_of_two() && k > 1 {
+            let bits = k.trailing_zeros();
+            for &h in &s.hashes {
+                let slot = &mut mins[(h >> (64 - bits)) as usize];
+                *slot = (*slot).min((h << bits) >> (64 - FRAC_BITS));
+            }
+        } else {
+            for &h in &s.hashes {
+                let (bin, frac) = self.place(h, 0);
+                let slot = &mut mins[bin];
+                *slot = (*slot).min(frac);
+            }
         }
+        let filled = mins.iter().filter(|&&m| m != EMPTY).count();
         if filled < k {
             if shingles.len() >= BREADTH_FIRST_MIN * k {
                 self.later_rounds_breadth_first(s);
@@ -148,7 +167,7 @@ impl MinHasher {
         mix_all(&s.hashes, round_key(1), &mut s.round);
         for (&h, &z) in s.hashes.iter().zip(&s.round) {
             // Round 0 swapped positions 0 and r0, so position r1 (≥ 1) holds 0 when r1 == r0.
-            let (r0, _) = self.place(h, 0);
+            let r0 = self.bin0(h);
             let (r1, frac) = self.place(z, 1);
             let bin = if r1 == r0 { 0 } else { r1 };
             let slot = &mut s.mins[bin];
@@ -462,6 +481,31 @@ mod tests {
                 assert_eq!(a.mins, b.mins, "k = {k}, {n} shingles");
                 assert_eq!(a.mins, c.mins, "k = {k}, {n} shingles");
                 assert!(!a.mins.contains(&EMPTY));
+            }
+        }
+    }
+
+    /// Round 0 by a shift (`k` a power of two) gives the signature of the general product,
+    /// here replayed one draw at a time and finished with the plainest later rounds.
+    #[test]
+    fn round_zero_by_shift_gives_the_signature_of_the_product() {
+        for k in [1usize, 2, 64, 100, 128, 1024] {
+            let mh = MinHasher::new(k, 5);
+            for n in [1usize, 7, 90, 700, 5000] {
+                let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i * 31 + 5)).collect();
+                let mut r = Scratch::default();
+                r.mins.resize(k, EMPTY);
+                for &x in &set {
+                    let h = fmix64(x ^ mh.seed);
+                    r.hashes.push(h);
+                    let (bin, frac) = mh.draw(h, 0);
+                    r.mins[bin] = r.mins[bin].min(frac);
+                }
+                if r.mins.contains(&EMPTY) {
+                    mh.later_rounds(&mut r);
+                }
+                let want: Vec<u32> = r.mins.iter().map(|&m| (fmix64(m) >> 32) as u32).collect();
+                assert_eq!(sig(&mh, &set), want, "k = {k}, {n} shingles");
             }
         }
     }
