@@ -42,8 +42,9 @@ use crate::scan::{estimate_floor, Fingerprinter, Scratch};
 use crate::shingle::ShingleKind;
 use crate::verify;
 
-/// Version of the database layout; an index of another version is refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the database layout and of the hashes stored in it (2: content and line hashes
+/// folded in four lanes); an index of another version is refused.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// How long a writer waits for another writer (or a checkpoint) before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(600);
