@@ -95,7 +95,6 @@ impl MinHasher {
         self.place(z, j)
     }
 
-    /// [`Self::draw`] from the round's mixed hash `z` (`h` itself in round 0).
     /// The bin of round 0, as [`Self::place`] gives it, by a shift when `k` is a power of two.
     #[inline]
     fn bin0(&self, z: u64) -> usize {
@@ -106,6 +105,7 @@ impl MinHasher {
         }
     }
 
+    /// [`Self::draw`] from the round's mixed hash `z` (`h` itself in round 0).
     #[inline]
     fn place(&self, z: u64, j: usize) -> (usize, u64) {
         let prod = z as u128 * (self.k - j) as u128;
