@@ -459,20 +459,26 @@ mod tests {
         assert!(estimate(&sig(&mh, &a), &sig(&mh, &b)) < 0.05);
     }
 
+    /// Round 0 of `set`, one [`MinHasher::draw`] at a time: the scratch later rounds start from.
+    fn round_zero_by_draws(mh: &MinHasher, set: &[u64]) -> Scratch {
+        let mut s = Scratch::default();
+        s.mins.resize(mh.k(), EMPTY);
+        for &x in set {
+            let h = fmix64(x ^ mh.seed);
+            s.hashes.push(h);
+            let (bin, frac) = mh.draw(h, 0);
+            s.mins[bin] = s.mins[bin].min(frac);
+        }
+        s
+    }
+
     #[test]
     fn all_later_round_strategies_agree() {
         for k in [64usize, 256] {
             let mh = MinHasher::new(k, 9);
             for n in [1usize, 5, 40, 130, 300] {
                 let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i + 77)).collect();
-                let mut a = Scratch::default();
-                a.mins.resize(k, EMPTY);
-                for &x in &set {
-                    let h = fmix64(x ^ mh.seed);
-                    a.hashes.push(h);
-                    let (bin, frac) = mh.draw(h, 0);
-                    a.mins[bin] = a.mins[bin].min(frac);
-                }
+                let mut a = round_zero_by_draws(&mh, &set);
                 let (mut b, mut c) = (a.clone(), a.clone());
                 let empty = c.mins.iter().filter(|&&m| m == EMPTY).count();
                 mh.later_rounds(&mut a);
@@ -493,14 +499,7 @@ mod tests {
             let mh = MinHasher::new(k, 5);
             for n in [1usize, 7, 90, 700, 5000] {
                 let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i * 31 + 5)).collect();
-                let mut r = Scratch::default();
-                r.mins.resize(k, EMPTY);
-                for &x in &set {
-                    let h = fmix64(x ^ mh.seed);
-                    r.hashes.push(h);
-                    let (bin, frac) = mh.draw(h, 0);
-                    r.mins[bin] = r.mins[bin].min(frac);
-                }
+                let mut r = round_zero_by_draws(&mh, &set);
                 if r.mins.contains(&EMPTY) {
                     mh.later_rounds(&mut r);
                 }
