@@ -24,8 +24,8 @@ use crate::normalize::{line_words, normalize_into, word_hash};
 use rayon::prelude::*;
 
 /// The key of a line: a hash of its word hashes, in order. Word `i` is folded into lane
-/// `i mod 4`, so that a word's multiplication does not wait for the one before it (one chain
-/// took five cycles a word, a tenth of the fingerprint pass with the content hash below).
+/// `i mod 4`, so that a word's multiplication does not wait for the one before it (as one
+/// chain, each word waited about five cycles for the last).
 #[inline]
 fn line_hash(words: &[u64]) -> u64 {
     let step = |h: u64, w: u64| (h ^ w).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(29);
@@ -45,9 +45,14 @@ fn line_hash(words: &[u64]) -> u64 {
     for (l, &w) in lanes.iter_mut().zip(quads.remainder()) {
         *l = step(*l, w);
     }
-    crate::shingle::fmix64(
-        lanes[0] ^ lanes[1].rotate_left(16) ^ lanes[2].rotate_left(32) ^ lanes[3].rotate_left(48),
-    )
+    crate::shingle::fmix64(fold_lanes(lanes))
+}
+
+/// Four lanes as one value, each turned by a different amount so that equal lanes do not
+/// cancel.
+#[inline]
+fn fold_lanes(l: [u64; 4]) -> u64 {
+    l[0] ^ l[1].rotate_left(16) ^ l[2].rotate_left(32) ^ l[3].rotate_left(48)
 }
 
 /// The key of a line of canonical text (see [`crate::normalize::normalize_into`]).
@@ -114,10 +119,8 @@ impl ContentHash {
 
     fn finish(self) -> u128 {
         use crate::shingle::fmix64;
-        let fold =
-            |l: [u64; 4]| l[0] ^ l[1].rotate_left(16) ^ l[2].rotate_left(32) ^ l[3].rotate_left(48);
-        let a = fmix64(fold(self.a) ^ self.words);
-        let b = fmix64(fold(self.b) ^ self.words.rotate_left(32));
+        let a = fmix64(fold_lanes(self.a) ^ self.words);
+        let b = fmix64(fold_lanes(self.b) ^ self.words.rotate_left(32));
         (a as u128) << 64 | b as u128
     }
 }
