@@ -95,13 +95,19 @@ impl MinHasher {
         self.place(z, j)
     }
 
-    /// The bin of round 0, as [`Self::place`] gives it, by a shift when `k` is a power of two.
+    /// `log2 k` when `k` is a power of two above 1: then round 0's product in [`Self::place`]
+    /// is a shift by it.
+    #[inline]
+    fn shift0(&self) -> Option<u32> {
+        (self.k.is_power_of_two() && self.k > 1).then(|| self.k.trailing_zeros())
+    }
+
+    /// The bin of round 0, as [`Self::place`] gives it.
     #[inline]
     fn bin0(&self, z: u64) -> usize {
-        if self.k.is_power_of_two() && self.k > 1 {
-            (z >> (64 - self.k.trailing_zeros())) as usize
-        } else {
-            self.place(z, 0).0
+        match self.shift0() {
+            Some(bits) => (z >> (64 - bits)) as usize,
+            None => self.place(z, 0).0,
         }
     }
 
@@ -130,8 +136,7 @@ impl MinHasher {
         // Round 0 for every shingle: one-permutation hashing. With `k` a power of two, the
         // product in [`Self::place`] is a shift, which saves a wide multiplication per shingle.
         let mins = &mut s.mins[..k];
-        if k.is_power_of_two() && k > 1 {
-            let bits = k.trailing_zeros();
+        if let Some(bits) = self.shift0() {
             for &h in &s.hashes {
                 let slot = &mut mins[(h >> (64 - bits)) as usize];
                 *slot = (*slot).min((h << bits) >> (64 - FRAC_BITS));
