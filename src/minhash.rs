@@ -134,7 +134,11 @@ impl MinHasher {
         s.mins.resize(k, EMPTY);
         mix_all(shingles, self.seed, &mut s.hashes);
         // Round 0 for every shingle: one-permutation hashing. With `k` a power of two, the
-        // product in [`Self::place`] is a shift, which saves a wide multiplication per shingle.
+        // product in [`Self::place`] is a shift, which saves a wide multiplication per shingle;
+        // the loop is written out for it (one loop through a helper choosing per call measured
+        // no faster, at times slower).
+        // Filled bins are counted after the loop: counted inside, each shingle's update waited
+        // for the one before.
         let mins = &mut s.mins[..k];
         if let Some(bits) = self.shift0() {
             for &h in &s.hashes {
