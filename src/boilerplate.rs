@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::corpus::{Corpus, Pending};
+use crate::corpus::Corpus;
 use crate::normalize::{line_words, normalize_into, word_hash};
 use rayon::prelude::*;
 
@@ -231,12 +231,8 @@ impl Boilerplate {
         let total = corpus.estimate_documents().max(1);
         let stride = total.div_ceil(config.sample.max(1)).max(1) as u64;
         let mut sampled: Vec<DocLines> = Vec::new();
-        corpus.for_each_batch(crate::config::READ_BATCH_DOCS, |batch| {
-            // Sampled by a hash of the input's name, so the sample does not depend on order.
-            let picked: Vec<Pending> = batch
-                .into_iter()
-                .filter(|p| stride == 1 || corpus.sample_key(p).is_multiple_of(stride))
-                .collect();
+        // Sampled by a hash of the input's name, so the sample does not depend on order.
+        corpus.for_each_sampled_batch(crate::config::READ_BATCH_DOCS, stride, |picked| {
             let docs: Vec<DocLines> = picked
                 .into_par_iter()
                 .map_init(LineScratch::default, |s, p| {

@@ -18,10 +18,11 @@
 //! ever opened for reading.
 
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 
@@ -149,6 +150,8 @@ pub struct Corpus {
     estimate: OnceLock<usize>,
     /// With [`Corpus::keep_extracted`], the documents extracted from HTML and mail so far.
     extracted: OnceLock<crate::extracted::Store>,
+    /// JSONL files kept open by [`Corpus::load`], by index into `files`.
+    open_jsonl: Mutex<HashMap<u32, Arc<File>>>,
     _stdin: Option<tempfile::NamedTempFile>,
 }
 
@@ -384,6 +387,7 @@ impl Corpus {
             ignored: 0,
             estimate: OnceLock::new(),
             extracted: OnceLock::new(),
+            open_jsonl: Mutex::new(HashMap::new()),
             _stdin: None,
         };
         for path in paths {
@@ -457,38 +461,29 @@ impl Corpus {
     pub fn estimate_documents(&self) -> usize {
         *self.estimate.get_or_init(|| {
             self.files
-                .iter()
+                .par_iter()
                 .map(|f| {
                     if f.format != Format::Jsonl {
                         return 1;
                     }
-                    let mut lines = 0usize;
-                    let mut buf = vec![0u8; 1 << 16];
-                    if let Ok(mut h) = File::open(&f.path) {
-                        while let Ok(n) = h.read(&mut buf) {
-                            if n == 0 {
-                                break;
-                            }
-                            lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
-                        }
-                    }
-                    lines.max(1)
+                    count_lines(&f.path, 8 << 20).unwrap_or(0).max(1)
                 })
                 .sum()
         })
     }
 
     /// A hash of the input's name (`PATH`, or `PATH:LINE` for a JSONL record), for sampling
-    /// that does not depend on input order.
-    pub fn sample_key(&self, pending: &Pending) -> u64 {
+    /// that does not depend on input order. `buf` is scratch space.
+    fn sample_key(&self, file: usize, line: u32, buf: &mut String) -> u64 {
+        use std::fmt::Write;
         use xxhash_rust::xxh3::xxh3_64;
-        match pending {
-            Pending::File(i) => xxh3_64(self.files[*i as usize].name.as_bytes()),
-            Pending::Line { loc, .. } => {
-                xxh3_64(format!("{}:{}", self.files[loc.file as usize].name, loc.line).as_bytes())
-            }
-            Pending::Failed(p) => xxh3_64(p.input.as_bytes()),
+        let name = &self.files[file].name;
+        if line == 0 {
+            return xxh3_64(name.as_bytes());
         }
+        buf.clear();
+        let _ = write!(buf, "{name}:{line}");
+        xxh3_64(buf.as_bytes())
     }
 
     /// Files inside folders left out because of their extension.
@@ -499,70 +494,123 @@ impl Corpus {
     /// Calls `f` with batches of at most `batch` pending documents, in input order. Whole files
     /// are read later by [`Corpus::read`]; JSONL lines are read here, so one batch holds at
     /// most `batch` records.
-    pub fn for_each_batch(&self, batch: usize, mut f: impl FnMut(Vec<Pending>)) {
-        let batch = batch.max(1);
-        let mut buf: Vec<Pending> = Vec::with_capacity(batch);
-        let mut problems = self.listing_problems.iter().peekable();
-        let mut push = |p: Pending, buf: &mut Vec<Pending>| {
-            buf.push(p);
-            if buf.len() >= batch {
-                f(std::mem::take(buf));
+    pub fn for_each_batch(&self, batch: usize, f: impl FnMut(Vec<Pending>)) {
+        self.for_each_sampled_batch(batch, 1, f);
+    }
+
+    /// As [`Corpus::for_each_batch`], but only for the inputs of an even sample: those whose
+    /// name (`PATH`, or `PATH:LINE` for a JSONL record) hashes to a multiple of `stride`, about
+    /// one in `stride`, whatever the input order. JSONL lines left out are not copied.
+    pub fn for_each_sampled_batch(
+        &self,
+        batch: usize,
+        stride: u64,
+        mut f: impl FnMut(Vec<Pending>),
+    ) {
+        if !self.files.iter().any(|file| file.format == Format::Jsonl) {
+            self.make_batches(batch, stride, |b| {
+                f(b);
+                true
+            });
+            return;
+        }
+        // JSONL lines are read on a thread of their own, one batch ahead of `f`, so that
+        // reading does not wait for the work on the batch before and the other way round.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || self.make_batches(batch, stride, |b| tx.send(b).is_ok()));
+            for b in rx {
+                f(b);
             }
+        });
+    }
+
+    /// The batches of [`Corpus::for_each_sampled_batch`], handed to `f` until it returns false.
+    fn make_batches(&self, batch: usize, stride: u64, f: impl FnMut(Vec<Pending>) -> bool) {
+        let batch = batch.max(1);
+        let stride = stride.max(1);
+        let mut key_buf = String::new();
+        let mut out = Batches {
+            buf: Vec::with_capacity(batch),
+            batch,
+            f,
+            going: true,
+        };
+        let mut problems = self.listing_problems.iter().peekable();
+        let sampled_problem = |p: &Problem| {
+            stride == 1 || xxhash_rust::xxh3::xxh3_64(p.input.as_bytes()).is_multiple_of(stride)
         };
         for (i, file) in self.files.iter().enumerate() {
+            if !out.going {
+                return;
+            }
             while let Some((_, p)) = problems.next_if(|(at, _)| *at <= i) {
-                push(Pending::Failed(p.clone()), &mut buf);
+                if sampled_problem(p) {
+                    out.push(Pending::Failed(p.clone()));
+                }
             }
             if file.format != Format::Jsonl {
-                push(Pending::File(i as u32), &mut buf);
+                if stride == 1 || self.sample_key(i, 0, &mut key_buf).is_multiple_of(stride) {
+                    out.push(Pending::File(i as u32));
+                }
                 continue;
             }
-            let reader = match File::open(&file.path) {
-                Ok(h) => BufReader::with_capacity(1 << 16, h),
+            let mut reader = match File::open(&file.path) {
+                Ok(h) => BlockLines::new(h),
                 Err(e) => {
-                    push(
-                        Pending::Failed(self.file_problem(i, e.to_string())),
-                        &mut buf,
-                    );
+                    let p = self.file_problem(i, e.to_string());
+                    if sampled_problem(&p) {
+                        out.push(Pending::Failed(p));
+                    }
                     continue;
                 }
             };
-            let mut reader = reader;
             let (mut offset, mut line) = (0u64, 0u32);
-            loop {
-                let mut raw = Vec::new();
-                match reader.read_until(b'\n', &mut raw) {
-                    Ok(0) => break,
-                    Ok(n) => {
+            while out.going {
+                match reader.next_line() {
+                    None => break,
+                    Some(Ok(raw)) => {
                         line += 1;
                         let loc = Locator {
                             file: i as u32,
                             line,
                             offset,
                         };
-                        offset += n as u64;
-                        trim_line_end(&mut raw);
+                        offset += raw.len() as u64;
+                        let raw = without_line_end(raw);
                         if raw.iter().all(|b| b.is_ascii_whitespace()) {
                             continue;
                         }
-                        push(Pending::Line { loc, raw }, &mut buf);
+                        if stride > 1
+                            && !self
+                                .sample_key(i, line, &mut key_buf)
+                                .is_multiple_of(stride)
+                        {
+                            continue;
+                        }
+                        let raw = raw.to_vec();
+                        out.push(Pending::Line { loc, raw });
                     }
-                    Err(e) => {
+                    Some(Err(e)) => {
                         let p = Problem {
                             input: format!("{}:{}", file.path.display(), line + 1),
                             cause: format!("read error, rest of file skipped: {e}"),
                         };
-                        push(Pending::Failed(p), &mut buf);
+                        if sampled_problem(&p) {
+                            out.push(Pending::Failed(p));
+                        }
                         break;
                     }
                 }
             }
         }
         for (_, p) in problems {
-            push(Pending::Failed(p.clone()), &mut buf);
+            if sampled_problem(p) {
+                out.push(Pending::Failed(p.clone()));
+            }
         }
-        if !buf.is_empty() {
-            f(buf);
+        if !out.buf.is_empty() && out.going {
+            (out.f)(out.buf);
         }
     }
 
@@ -619,11 +667,10 @@ impl Corpus {
             return self.read_file(loc);
         }
         let record = || -> std::io::Result<Vec<u8>> {
-            let mut h = File::open(&file.path)?;
-            h.seek(SeekFrom::Start(loc.offset))?;
+            let handle = self.jsonl_handle(loc.file)?;
             let mut raw = Vec::new();
-            BufReader::new(h).read_until(b'\n', &mut raw)?;
-            trim_line_end(&mut raw);
+            read_line_at(&handle, loc.offset, &mut raw)?;
+            raw.truncate(without_line_end(&raw).len());
             Ok(raw)
         };
         match record() {
@@ -633,6 +680,21 @@ impl Corpus {
                 cause: e.to_string(),
             }),
         }
+    }
+
+    /// The JSONL file `file`, opened once for all the records read again from it (verification
+    /// reads thousands), while no more than [`MAX_OPEN_JSONL`] are open at once.
+    fn jsonl_handle(&self, file: u32) -> std::io::Result<Arc<File>> {
+        let mut open = self.open_jsonl.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = open.get(&file) {
+            return Ok(Arc::clone(h));
+        }
+        let h = Arc::new(File::open(&self.files[file as usize].path)?);
+        if open.len() >= MAX_OPEN_JSONL {
+            open.clear();
+        }
+        open.insert(file, Arc::clone(&h));
+        Ok(h)
     }
 
     fn read_file(&self, loc: Locator) -> Read1 {
@@ -737,21 +799,29 @@ impl Corpus {
         };
         // A byte-order mark may open the file, and so its first record.
         let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
-        let value: serde_json::Value = serde_json::from_slice(raw)
-            .map_err(|e| problem(format!("malformed JSON record: {e}")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| problem("record is not a JSON object".into()))?;
-        let field = &self.opts.text_field;
-        let text = match obj.get(field) {
-            Some(serde_json::Value::String(s)) => s.clone(),
+        let o = &self.opts;
+        let names = [
+            Some(o.text_field.as_str()),
+            o.id_field.as_deref(),
+            o.title_field.as_deref(),
+            o.date_field.as_deref(),
+        ];
+        let [text, id_value, title, date] = record_fields(raw, names).map_err(|e| {
+            problem(match e.classify() {
+                serde_json::error::Category::Data => "record is not a JSON object".into(),
+                _ => format!("malformed JSON record: {e}"),
+            })
+        })?;
+        let field = &o.text_field;
+        let text = match text {
+            Some(serde_json::Value::String(s)) => s,
             Some(_) => return Err(problem(format!("field \"{field}\" is not a string"))),
             None => return Err(problem(format!("record has no field \"{field}\""))),
         };
-        let id = match &self.opts.id_field {
+        let id = match &o.id_field {
             None => format!("{}:{}", file.name, loc.line),
-            Some(name) => match obj.get(name) {
-                Some(serde_json::Value::String(s)) => s.clone(),
+            Some(name) => match id_value {
+                Some(serde_json::Value::String(s)) => s,
                 Some(serde_json::Value::Number(n)) => n.to_string(),
                 Some(_) => {
                     return Err(problem(format!(
@@ -761,26 +831,18 @@ impl Corpus {
                 None => return Err(problem(format!("record has no id field \"{name}\""))),
             },
         };
-        let title = self
-            .opts
-            .title_field
-            .as_ref()
-            .and_then(|name| obj.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        let date = self
-            .opts
-            .date_field
-            .as_ref()
-            .and_then(|name| obj.get(name))
-            .and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(match n.as_u64() {
-                    Some(u) => format!("{u:020}"),
-                    None => n.to_string(),
-                }),
-                _ => None,
-            });
+        let title = match title {
+            Some(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let date = date.and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(match n.as_u64() {
+                Some(u) => format!("{u:020}"),
+                None => n.to_string(),
+            }),
+            _ => None,
+        });
         Ok((
             loc,
             Document {
@@ -829,12 +891,226 @@ pub fn read_one(path: &Path, opts: &InputOptions) -> Result<Document> {
     }
 }
 
-fn trim_line_end(raw: &mut Vec<u8>) {
-    if raw.last() == Some(&b'\n') {
-        raw.pop();
-        if raw.last() == Some(&b'\r') {
-            raw.pop();
+/// The values of the fields `names` of the JSON object `raw` (the last one when a name
+/// repeats), each `None` when absent or not asked for. Other fields are checked but not built:
+/// a record's other metadata costs no allocation. A value that is not an object is a
+/// [`serde_json::error::Category::Data`] error.
+fn record_fields(
+    raw: &[u8],
+    names: [Option<&str>; 4],
+) -> serde_json::Result<[Option<serde_json::Value>; 4]> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    /// Which of `names` a key is, read without allocating when it has no escapes.
+    struct Key<'n>(&'n [Option<&'n str>; 4]);
+    impl<'de> DeserializeSeed<'de> for Key<'_> {
+        type Value = Option<usize>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
         }
+    }
+    impl<'de> Visitor<'de> for Key<'_> {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a field name")
+        }
+        fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(self.0.iter().position(|n| *n == Some(key)))
+        }
+    }
+
+    struct Record<'n>([Option<&'n str>; 4]);
+    impl<'de> Visitor<'de> for Record<'_> {
+        type Value = [Option<serde_json::Value>; 4];
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out: [Option<serde_json::Value>; 4] = Default::default();
+            while let Some(at) = map.next_key_seed(Key(&self.0))? {
+                match at {
+                    Some(i) => out[i] = Some(map.next_value()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let mut out = de.deserialize_any(Record(names))?;
+    de.end()?;
+    // A field asked for twice (say, the text as its own id) was stored at its first place.
+    for j in 1..names.len() {
+        if let Some(i) = names[..j]
+            .iter()
+            .position(|n| n.is_some() && *n == names[j])
+        {
+            out[j] = out[i].clone();
+        }
+    }
+    Ok(out)
+}
+
+/// The number of line ends in the file at `path`, counted `chunk` bytes at a time on all
+/// threads.
+fn count_lines(path: &Path, chunk: usize) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let chunk = chunk.max(1) as u64;
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let chunks: Vec<u64> = (0..size.div_ceil(chunk)).collect();
+    chunks
+        .into_par_iter()
+        .map_init(
+            || vec![0u8; chunk as usize],
+            |buf, c| {
+                let (start, len) = (c * chunk, chunk.min(size - c * chunk) as usize);
+                let mut got = 0;
+                let mut lines = 0;
+                while got < len {
+                    match file.read_at(&mut buf[got..len], start + got as u64) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            lines += memchr::memchr_iter(b'\n', &buf[got..got + n]).count();
+                            got += n;
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(lines)
+            },
+        )
+        .sum()
+}
+
+/// Pending work gathered into batches for a consumer that may ask to stop.
+struct Batches<F> {
+    buf: Vec<Pending>,
+    batch: usize,
+    f: F,
+    /// False once `f` has asked to stop.
+    going: bool,
+}
+
+impl<F: FnMut(Vec<Pending>) -> bool> Batches<F> {
+    fn push(&mut self, p: Pending) {
+        self.buf.push(p);
+        if self.buf.len() >= self.batch && self.going {
+            self.going = (self.f)(std::mem::take(&mut self.buf));
+        }
+    }
+}
+
+/// Most JSONL files [`Corpus::load`] keeps open at once.
+const MAX_OPEN_JSONL: usize = 64;
+
+/// Reads into `out` the line of `file` that starts at `offset`, with its line end (to the end
+/// of the file for a last line without one), by positional reads that grow until a line end.
+fn read_line_at(file: &File, offset: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    out.clear();
+    let mut ask = 16 << 10;
+    loop {
+        let have = out.len();
+        out.resize(have + ask, 0);
+        let n = match file.read_at(&mut out[have..], offset + have as u64) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                out.truncate(have);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        out.truncate(have + n);
+        if n == 0 {
+            return Ok(());
+        }
+        if let Some(i) = memchr::memchr(b'\n', &out[have..]) {
+            out.truncate(have + i + 1);
+            return Ok(());
+        }
+        ask = (ask * 2).min(64 << 20);
+    }
+}
+
+/// `raw` without its line end (`\n` or `\r\n`), if it has one.
+fn without_line_end(raw: &[u8]) -> &[u8] {
+    match raw.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => raw,
+    }
+}
+
+/// The lines of a file, read a large block at a time: one system call per block rather than
+/// per line, and nothing copied for a line the caller passes over.
+struct BlockLines<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// `buf[start..end]` is read but not yet handed out.
+    start: usize,
+    end: usize,
+    /// From here on, `buf[..end]` has not been searched for a line end.
+    searched: usize,
+    done: bool,
+}
+
+impl<R: Read> BlockLines<R> {
+    /// Bytes asked for at a time; a longer line makes the buffer grow to hold it.
+    const BLOCK: usize = 1 << 20;
+
+    fn new(source: R) -> Self {
+        BlockLines {
+            source,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            searched: 0,
+            done: false,
+        }
+    }
+
+    /// The next line with its line end (the last line may have none), or `None` at the end.
+    /// After an error, the rest of the source is not read.
+    fn next_line(&mut self) -> Option<std::io::Result<&[u8]>> {
+        let line_end = loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.searched..self.end]) {
+                break self.searched + i + 1;
+            }
+            self.searched = self.end;
+            if self.done {
+                if self.start == self.end {
+                    return None;
+                }
+                break self.end;
+            }
+            // Keep the partial line at the front, with room for a block after it.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.searched -= self.start;
+            self.start = 0;
+            if self.buf.len() < self.end + Self::BLOCK {
+                self.buf.resize(self.end + Self::BLOCK, 0);
+            }
+            match self.source.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.done = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.done = true;
+                    self.start = self.end;
+                    return Some(Err(e));
+                }
+            }
+        };
+        let line = &self.buf[self.start..line_end];
+        self.start = line_end;
+        self.searched = line_end;
+        Some(Ok(line))
     }
 }
 
@@ -1122,5 +1398,235 @@ mod tests {
         assert_eq!(text, "caf\u{fffd} au lait");
         assert!(warn.unwrap().contains("1 character"));
         assert!(decode(vec![0xff; 100]).unwrap_err().contains("not UTF-8"));
+    }
+
+    /// A reader that hands out at most `step` bytes per call, then fails at `fail_at` if set.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        at: usize,
+        step: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.fail_at.is_some_and(|f| self.at >= f) {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let end = self.data.len().min(self.at + self.step);
+            let end = self.fail_at.map_or(end, |f| end.min(f));
+            let n = (end - self.at).min(out.len());
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn lines_of(data: &[u8], step: usize, fail_at: Option<usize>) -> Vec<Result<Vec<u8>, ()>> {
+        let mut lines = BlockLines::new(Trickle {
+            data,
+            at: 0,
+            step,
+            fail_at,
+        });
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line() {
+            out.push(line.map(<[u8]>::to_vec).map_err(|_| ()));
+        }
+        out
+    }
+
+    #[test]
+    fn block_lines_are_the_lines_read_until_gives_whatever_the_reads() {
+        let long = "x".repeat(BlockLines::<&[u8]>::BLOCK * 2 + 17);
+        let text = format!("a\n\r\nbc\r\n\n{long}\n\u{e9}t\u{e9}\nlast without end");
+        let data = text.as_bytes();
+        let mut want = Vec::new();
+        let mut r = std::io::BufRead::split(data, b'\n').peekable();
+        while let Some(Ok(mut line)) = r.next() {
+            if r.peek().is_some() || data.ends_with(b"\n") {
+                line.push(b'\n');
+            }
+            want.push(Ok(line));
+        }
+        assert_eq!(want.len(), 7);
+        for step in [1, 2, 3, 1000, 1 << 20, usize::MAX / 2] {
+            assert_eq!(lines_of(data, step, None), want, "reads of {step} bytes");
+        }
+        // A read error ends the lines after those read whole before it.
+        let got = lines_of(data, 3, Some(6));
+        assert_eq!(
+            got,
+            vec![Ok(b"a\n".to_vec()), Ok(b"\r\n".to_vec()), Err(())]
+        );
+        assert!(lines_of(b"", 5, None).is_empty());
+    }
+
+    #[test]
+    fn read_line_at_reads_the_whole_line_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let long = "y".repeat(40_000);
+        let text = format!("one\n{long}\r\n\nlast");
+        std::fs::write(&path, &text).unwrap();
+        let file = File::open(&path).unwrap();
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for want in ["one\n", &format!("{long}\r\n"), "\n", "last"] {
+            read_line_at(&file, offset, &mut out).unwrap();
+            assert_eq!(out, want.as_bytes());
+            offset += want.len() as u64;
+        }
+        read_line_at(&file, offset, &mut out).unwrap();
+        assert!(out.is_empty(), "nothing after the end");
+    }
+
+    #[test]
+    fn lines_are_counted_across_chunk_edges() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(&path, "a\n\nbb\nccc\n\n\nd").unwrap();
+        for chunk in [1, 2, 3, 5, 64] {
+            assert_eq!(count_lines(&path, chunk).unwrap(), 6, "chunks of {chunk}");
+        }
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(count_lines(&path, 4).unwrap(), 0);
+    }
+
+    #[test]
+    fn record_fields_takes_the_fields_asked_for_and_checks_the_rest() {
+        let names = [Some("text"), Some("id"), None, Some("date")];
+        let raw = br#"{"meta": {"text": "inner", "list": [1, {"id": 2}]}, "te\u0078t": "a\nb", "id": 7, "date": "x", "date": 20}"#;
+        let [text, id, title, date] = record_fields(raw, names).unwrap();
+        assert_eq!(
+            text,
+            Some(serde_json::json!("a\nb")),
+            "an escaped key is its name"
+        );
+        assert_eq!(id, Some(serde_json::json!(7)), "nested fields do not count");
+        assert_eq!(title, None);
+        assert_eq!(
+            date,
+            Some(serde_json::json!(20)),
+            "the last of a repeated key"
+        );
+        let same = record_fields(
+            br#"{"text": "t"}"#,
+            [Some("text"), Some("text"), None, None],
+        );
+        let same = same.unwrap();
+        assert_eq!(
+            same[1],
+            Some(serde_json::json!("t")),
+            "one field asked for twice"
+        );
+        let category = |raw: &[u8]| record_fields(raw, names).unwrap_err().classify();
+        use serde_json::error::Category;
+        assert_eq!(category(b"[1, 2]"), Category::Data);
+        assert_eq!(category(b"\"text\""), Category::Data);
+        assert_eq!(category(br#"{"text": "a"} x"#), Category::Syntax);
+        assert_eq!(
+            category(br#"{"text": "a", "other": [1, }"#),
+            Category::Syntax
+        );
+        assert_eq!(category(br#"{"text": "a""#), Category::Eof);
+    }
+
+    /// A JSONL file with blank lines, CRLF ends, a byte-order mark, a record longer than a
+    /// read block and a last line without a line end, in a folder beside a text file.
+    fn jsonl_corpus() -> (tempfile::TempDir, Corpus, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "word ".repeat(BlockLines::<&[u8]>::BLOCK / 4);
+        let mut lines = vec![format!(
+            "\u{feff}{{\"id\": \"first\", \"text\": \"the first one\"}}"
+        )];
+        lines.push(String::new());
+        for i in 0..40 {
+            lines.push(format!(
+                "{{\"id\": {i}, \"text\": \"record number {i}\", \"x\": [{i}]}}"
+            ));
+        }
+        lines.push("   ".into());
+        lines.push(format!("{{\"id\": \"long\", \"text\": \"{long}\"}}\r"));
+        lines.push("{\"id\": \"bad\", \"text\": 3}".into());
+        lines.push("{\"id\": \"end\", \"text\": \"no line end\"}".into());
+        std::fs::write(dir.path().join("d.jsonl"), lines.join("\n")).unwrap();
+        std::fs::write(dir.path().join("e.txt"), "a text file").unwrap();
+        let opts = InputOptions {
+            id_field: Some("id".into()),
+            ..InputOptions::default()
+        };
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], opts).unwrap();
+        (dir, corpus, lines)
+    }
+
+    fn pending_names(corpus: &Corpus, stride: u64) -> Vec<String> {
+        let mut names = Vec::new();
+        corpus.for_each_sampled_batch(3, stride, |batch| {
+            assert!(batch.len() <= 3);
+            for p in batch {
+                names.push(match p {
+                    Pending::File(i) => corpus.files[i as usize].name.clone(),
+                    Pending::Line { loc, .. } => corpus.describe(loc),
+                    Pending::Failed(p) => p.input,
+                });
+            }
+        });
+        names
+    }
+
+    #[test]
+    fn jsonl_records_read_again_are_the_records_first_read() {
+        let (_dir, corpus, lines) = jsonl_corpus();
+        assert_eq!(
+            corpus.estimate_documents(),
+            lines.len() - 1 + 1,
+            "lines and the text file"
+        );
+        let mut first = Vec::new();
+        corpus.for_each_batch(7, |batch| {
+            first.extend(batch.into_iter().map(|p| corpus.read(p)));
+        });
+        // Blank lines are left out but counted.
+        assert_eq!(first.len(), lines.len() - 2 + 1);
+        let ids: Vec<String> = first
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|(_, d, _)| d.id.clone()))
+            .collect();
+        assert_eq!(ids[0], "first", "after the byte-order mark");
+        assert_eq!(ids[1], "0");
+        assert_eq!(ids[ids.len() - 3..], ["long", "end", "e.txt"]);
+        let bad = first.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(
+            bad.input.ends_with(&format!("d.jsonl:{}", lines.len() - 1)),
+            "{bad}"
+        );
+        assert!(bad.cause.contains("is not a string"), "{bad}");
+        for r in first.into_iter().flatten() {
+            let (loc, doc, _) = r;
+            let again = corpus.load(loc).unwrap();
+            assert_eq!(again.0, loc);
+            assert_eq!(again.1, doc);
+        }
+    }
+
+    #[test]
+    fn a_sample_is_the_inputs_whose_names_hash_to_a_multiple_of_the_stride() {
+        use xxhash_rust::xxh3::xxh3_64;
+        let (_dir, corpus, _) = jsonl_corpus();
+        let all = pending_names(&corpus, 1);
+        let name = |n: &String| match n.rsplit_once("d.jsonl:") {
+            Some((_, line)) => format!("d.jsonl:{line}"),
+            None => n.clone(),
+        };
+        for stride in [2, 3, 7] {
+            let want: Vec<String> = all
+                .iter()
+                .filter(|n| xxh3_64(name(n).as_bytes()).is_multiple_of(stride))
+                .cloned()
+                .collect();
+            assert!(!want.is_empty() && want.len() < all.len());
+            assert_eq!(pending_names(&corpus, stride), want, "stride {stride}");
+        }
     }
 }
