@@ -196,6 +196,35 @@ fn squash_is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
+/// A byte of a word: ASCII, not white space (see [`squash_is_space`]). Without branches, so
+/// that a block of bytes is checked at once.
+#[inline]
+fn is_word_byte(c: u8) -> bool {
+    (c < 0x80) & (c != b' ') & (c.wrapping_sub(b'\t') > b'\r' - b'\t')
+}
+
+/// The length of the longest start of `b` made of ASCII word bytes, with single spaces
+/// between them: text that folding white space leaves as it is. Checked 16 bytes at a time.
+fn plain_run(b: &[u8]) -> usize {
+    // At `j`, a word byte, or a space with a word byte after it.
+    let fine = |c: u8, next: u8| is_word_byte(c) | ((c == b' ') & is_word_byte(next));
+    let mut i = 0;
+    while let Some(block) = b.get(i..i + 17) {
+        let mut bad = 0u16;
+        for j in 0..16 {
+            bad |= u16::from(!fine(block[j], block[j + 1])) << j;
+        }
+        if bad != 0 {
+            return i + bad.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    while i < b.len() && fine(b[i], b.get(i + 1).copied().unwrap_or(b'\n')) {
+        i += 1;
+    }
+    i
+}
+
 impl Page {
     fn break_line(&mut self) {
         if self.line_has_text {
@@ -217,36 +246,20 @@ impl Page {
                 i += 1;
                 continue;
             }
-            let space_len = if c < 0x80 {
-                usize::from(squash_is_space(c))
+            let (len, space) = if c < 0x80 {
+                (1, squash_is_space(c))
             } else {
-                t[i..]
-                    .chars()
-                    .next()
-                    .filter(|ch| ch.is_whitespace())
-                    .map_or(0, char::len_utf8)
+                let ch = t[i..].chars().next().expect("i is on a char boundary");
+                (ch.len_utf8(), ch.is_whitespace())
             };
-            if space_len > 0 {
+            if space {
                 self.space |= self.line_has_text;
-                i += space_len;
+                i += len;
                 continue;
             }
-            let start = i;
-            while i < b.len() {
-                let c = b[i];
-                if c < 0x80 {
-                    if squash_is_space(c) {
-                        break;
-                    }
-                    i += 1;
-                } else {
-                    let ch = t[i..].chars().next().expect("i is on a char boundary");
-                    if ch.is_whitespace() {
-                        break;
-                    }
-                    i += ch.len_utf8();
-                }
-            }
+            // ASCII words with one space between them are already folded: copied at once. A
+            // character beyond ASCII goes on its own, and the word goes on after it.
+            let end = i + plain_run(&b[i..]).max(len);
             if self.newline {
                 self.out.push('\n');
             } else if self.space {
@@ -255,7 +268,8 @@ impl Page {
             self.newline = false;
             self.space = false;
             self.line_has_text = true;
-            self.out.push_str(&t[start..i]);
+            self.out.push_str(&t[i..end]);
+            i = end;
         }
     }
 
@@ -562,6 +576,26 @@ mod tests {
     }
 
     #[test]
+    fn plain_runs_end_before_the_first_white_space_to_fold() {
+        let long = "word ".repeat(10);
+        for (text, want) in [
+            ("", 0),
+            ("abc", 3),
+            ("a b c", 5),
+            ("a b c ", 5),
+            ("a  b", 1),
+            ("a b\tc", 3),
+            ("ab\u{e9}c", 2),
+            ("a \u{e9}", 1),
+            (long.as_str(), long.len() - 1),
+            ("words words words words with  two spaces", 28),
+            ("words words words words words words\nnext", 35),
+        ] {
+            assert_eq!(plain_run(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    #[test]
     fn visible_text_and_title() {
         let page = "<html><head><title> My  Story </title><style>p{}</style>\
             <script>var x = 1;</script></head><body><nav>Home</nav><h1>Big news</h1>\
@@ -713,6 +747,28 @@ mod tests {
         #[test]
         fn same_text_as_a_dom_walk(p in page()) {
             prop_assert_eq!(html_text(&p), dom_text(&p), "{}", p);
+        }
+
+        /// Folding white space: words split as `split_whitespace` splits them, one space
+        /// between the words of a line, one line break between lines with words.
+        #[test]
+        fn push_text_folds_white_space(
+            pieces in proptest::collection::vec(
+                "([ab.]|  ?|\\t|\\n|\\r|\\u{b}|\\u{a0}|\\u{2028}|\\u{e9}|\\u{3000}){0,40}",
+                1..4,
+            )
+        ) {
+            let mut page = Page::default();
+            for p in &pieces {
+                page.push_text(p);
+            }
+            let all = pieces.concat();
+            let want: Vec<String> = all
+                .split('\n')
+                .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|line| !line.is_empty())
+                .collect();
+            prop_assert_eq!(page.out, want.join("\n"));
         }
 
         #[test]
