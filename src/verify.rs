@@ -9,6 +9,7 @@
 //! for pair `i` is at index `i`, whatever the thread count.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -85,6 +86,32 @@ pub fn body_overlap(a: &Sets, b: &Sets) -> Overlap {
     o
 }
 
+/// Hashes a document number for the maps of [`overlaps_kept`], which look documents up twice
+/// per pair (millions of times among a site's near-identical pages): one multiplication
+/// instead of SipHash.
+#[derive(Default)]
+struct DocHasher(u64);
+
+impl Hasher for DocHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b) ^ (self.0 as u32));
+        }
+    }
+    fn write_u32(&mut self, d: u32) {
+        // The product's high half is well mixed; the table takes its bucket from the low bits.
+        self.0 = (u64::from(d) ^ self.0)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(32);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type DocMap<V> = HashMap<u32, V, BuildHasherDefault<DocHasher>>;
+type DocSet = HashSet<u32, BuildHasherDefault<DocHasher>>;
+
 /// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
 /// shingle sets, or `None` when it can no longer be read (its pairs then get `None`); `score`
 /// compares two of them. At most `max_docs` documents' sets are held at once; a document is
@@ -129,38 +156,42 @@ where
     for &(a, b) in pairs {
         uf.union(a, b);
     }
-    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        let (a, b) = pairs[i as usize];
-        (uf.find(a), a, b)
-    });
+    // Each pair's component found once, not at every comparison of the sort.
+    let mut keyed: Vec<(u32, u32, u32, u32)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b))| (uf.find(a), a, b, i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let order: Vec<u32> = keyed.into_iter().map(|k| k.3).collect();
     let max_docs = max_docs.max(2);
     // Where each document is needed for the last time: until then, a document read for one
     // batch is kept for the next, so that a family larger than a batch (templated pages,
     // thousands alike) is not read again batch after batch.
-    let mut last_use: HashMap<u32, usize> = HashMap::new();
+    let mut last_use: Vec<u32> = vec![0; n_docs];
     for (at, &i) in order.iter().enumerate() {
         let (a, b) = pairs[i as usize];
-        last_use.insert(a, at);
-        last_use.insert(b, at);
+        last_use[a as usize] = at as u32;
+        last_use[b as usize] = at as u32;
     }
     let mut results: Vec<(u32, Overlap)> = Vec::new();
     // Documents read and still needed; `None` for one that could not be read.
-    let mut held: HashMap<u32, Option<S>> = HashMap::new();
+    let mut held: DocMap<Option<S>> = DocMap::default();
     let mut start = 0;
     while start < order.len() {
-        held.retain(|d, _| last_use[d] >= start);
+        held.retain(|&d, _| last_use[d as usize] as usize >= start);
         // Room for at least half a batch of new documents, and always for one whole pair.
         let keep = (max_docs / 2).min(max_docs - 2);
         if held.len() > keep {
             // Still needed but too many to keep: those needed last are read again later.
-            let mut by_last: Vec<(usize, u32)> = held.keys().map(|&d| (last_use[&d], d)).collect();
+            let mut by_last: Vec<(u32, u32)> =
+                held.keys().map(|&d| (last_use[d as usize], d)).collect();
             by_last.sort_unstable();
             for &(_, d) in &by_last[keep..] {
                 held.remove(&d);
             }
         }
-        let mut new: HashSet<u32> = HashSet::new();
+        let mut new: DocSet = DocSet::default();
         let mut end = start;
         while end < order.len() {
             let (a, b) = pairs[order[end] as usize];
