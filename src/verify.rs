@@ -95,7 +95,7 @@ struct DocHasher(u64);
 impl Hasher for DocHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.write_u32(u32::from(b) ^ (self.0 as u32));
+            self.write_u32(u32::from(b));
         }
     }
     fn write_u32(&mut self, d: u32) {
@@ -156,14 +156,15 @@ where
     for &(a, b) in pairs {
         uf.union(a, b);
     }
-    // Each pair's component found once, not at every comparison of the sort.
-    let mut keyed: Vec<(u32, u32, u32, u32)> = pairs
+    // Pairs by component, each component's in their given order (for sorted pairs, by
+    // document); each pair's component found once, not at every comparison of the sort.
+    let mut keyed: Vec<u64> = pairs
         .iter()
         .enumerate()
-        .map(|(i, &(a, b))| (uf.find(a), a, b, i as u32))
+        .map(|(i, &(a, _))| u64::from(uf.find(a)) << 32 | i as u64)
         .collect();
     keyed.par_sort_unstable();
-    let order: Vec<u32> = keyed.into_iter().map(|k| k.3).collect();
+    let order: Vec<u32> = keyed.into_iter().map(|k| k as u32).collect();
     let max_docs = max_docs.max(2);
     // Where each document is needed for the last time: until then, a document read for one
     // batch is kept for the next, so that a family larger than a batch (templated pages,
