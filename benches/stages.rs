@@ -1,5 +1,5 @@
-//! The stages around the signatures: the boilerplate census, LSH candidates, exact
-//! verification, and the persistent index's add and query. Each bench first checks that the
+//! The stages around the signatures: reading a JSONL dump, the boilerplate census, LSH
+//! candidates, exact verification, and the persistent index's add and query. Each bench first checks that the
 //! stage finds what was planted.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -113,6 +113,72 @@ fn bench_verify(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every record of `corpus`, read in batches as `scan` reads them, as (where, id, text bytes).
+fn read_all(corpus: &Corpus) -> Vec<(neardup::corpus::Locator, String, usize)> {
+    use rayon::prelude::*;
+    let mut out = Vec::new();
+    corpus.for_each_batch(2048, |batch| {
+        let docs: Vec<_> = batch
+            .into_par_iter()
+            .filter_map(|p| corpus.read(p).ok())
+            .map(|(loc, doc, _)| (loc, doc.id, doc.text.len()))
+            .collect();
+        out.extend(docs);
+    });
+    out
+}
+
+fn bench_corpus(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = 5000;
+    let config = SynthConfig {
+        docs,
+        seed: 6,
+        jsonl: true,
+        ..SynthConfig::default()
+    };
+    generate(&config, dir.path()).unwrap();
+    let path = dir.path().join("corpus.jsonl");
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let opts = InputOptions {
+        id_field: Some("id".into()),
+        ..InputOptions::default()
+    };
+    let corpus = Corpus::open(&[path], opts).unwrap();
+    let read = read_all(&corpus);
+    assert_eq!(read.len(), docs, "every record read");
+    let truth = std::fs::read_to_string(dir.path().join("truth.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(truth.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        read[0].1,
+        first["id"].as_str().unwrap(),
+        "ids from the id field, in order"
+    );
+    // Records read again (as verification does) are the records first read.
+    let again: Vec<_> = read.iter().step_by(10).map(|r| r.0).collect();
+    for &loc in &again {
+        let (_, doc, _) = corpus.load(loc).unwrap();
+        let first = read.iter().find(|r| r.0 == loc).unwrap();
+        assert_eq!((&doc.id, doc.text.len()), (&first.1, first.2));
+    }
+    let mut g = c.benchmark_group("corpus");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("read a JSONL dump of 5000 generated articles", |b| {
+        b.iter(|| read_all(&corpus).len())
+    });
+    g.throughput(Throughput::Elements(again.len() as u64));
+    g.bench_function("load 500 of its records again", |b| {
+        b.iter(|| {
+            again
+                .iter()
+                .map(|&loc| corpus.load(loc).map_or(0, |d| d.1.text.len()))
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
 fn bench_boilerplate(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let docs = 5000;
@@ -214,6 +280,7 @@ fn bench_index(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    bench_corpus,
     bench_boilerplate,
     bench_lsh,
     bench_verify,
