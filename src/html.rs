@@ -225,6 +225,27 @@ fn plain_run(b: &[u8]) -> usize {
     i
 }
 
+/// Where the word going on at byte `i` of `t` ends: at the first white space or the end.
+fn word_end(t: &str, mut i: usize) -> usize {
+    let b = t.as_bytes();
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if squash_is_space(c) {
+                break;
+            }
+            i += 1;
+        } else {
+            let ch = t[i..].chars().next().expect("i is on a char boundary");
+            if ch.is_whitespace() {
+                break;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    i
+}
+
 impl Page {
     fn break_line(&mut self) {
         if self.line_has_text {
@@ -258,8 +279,12 @@ impl Page {
                 continue;
             }
             // ASCII words with one space between them are already folded: copied at once. A
-            // character beyond ASCII goes on its own, and the word goes on after it.
-            let end = i + plain_run(&b[i..]).max(len);
+            // word that starts beyond ASCII is copied to its end.
+            let end = if c < 0x80 {
+                i + plain_run(&b[i..])
+            } else {
+                word_end(t, i + len)
+            };
             if self.newline {
                 self.out.push('\n');
             } else if self.space {

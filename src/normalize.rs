@@ -61,6 +61,12 @@ fn ascii_into(bytes: &[u8], out: &mut String) {
 }
 
 fn unicode_into(text: &str, out: &mut String) {
+    unicode_into_with(text, out, true);
+}
+
+/// [`unicode_into`], with the table of [`Bmp`] for pieces it covers when `fast`; without
+/// it, every piece takes the Unicode library's way (the tests compare the two).
+fn unicode_into_with(text: &str, out: &mut String, fast: bool) {
     // ASCII punctuation and spaces separate words before and after NFKC alike (NFKC never
     // changes an ASCII character, and nothing it composes from one is alphanumeric), so the
     // text is cut there and only the pieces that hold non-ASCII characters pay for NFKC.
@@ -79,6 +85,24 @@ fn unicode_into(text: &str, out: &mut String) {
             continue;
         }
         let mut pending_space = !out.is_empty();
+        if fast {
+            let table = Bmp::get();
+            if piece.chars().all(|c| table.simple(c)) {
+                for c in piece.chars() {
+                    match table.lower(c) {
+                        Some(lower) => {
+                            if pending_space {
+                                out.push(' ');
+                                pending_space = false;
+                            }
+                            out.push(lower);
+                        }
+                        None => pending_space = !out.is_empty(),
+                    }
+                }
+                continue;
+            }
+        }
         // Most pieces (accented words of European languages) are already in NFKC, which the
         // quick check confirms from a table; only the others pay for the normalizer.
         let normalized: &mut dyn Iterator<Item = char> =
@@ -103,6 +127,67 @@ fn unicode_into(text: &str, out: &mut String) {
             } else if !out.is_empty() {
                 pending_space = true;
             }
+        }
+    }
+}
+
+/// What the canonical form does with each character of the Basic Multilingual Plane, worked
+/// out once from the Unicode tables (about 150 KB): looking a character up in the library's
+/// alphabetic and lower-case tables costs a search each time, and text in Cyrillic, Greek or
+/// Chinese has nearly every character there.
+struct Bmp {
+    /// Characters that pass NFKC's quick check with Yes and have combining class 0 (a run of
+    /// them is in NFKC already), and that are not alphanumeric or lower-case to one
+    /// alphanumeric character: each maps on its own, as [`Bmp::lower`] says.
+    simple: Vec<u64>,
+    /// For a simple alphanumeric character, its lower case; 0 for other characters.
+    lower: Vec<u16>,
+}
+
+impl Bmp {
+    fn get() -> &'static Bmp {
+        static TABLE: std::sync::OnceLock<Bmp> = std::sync::OnceLock::new();
+        TABLE.get_or_init(Bmp::build)
+    }
+
+    fn build() -> Bmp {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut table = Bmp {
+            simple: vec![0; 1 << 10],
+            lower: vec![0; 1 << 16],
+        };
+        for c in (0..=0xffff).filter_map(char::from_u32) {
+            if is_nfkc_quick(std::iter::once(c)) != IsNormalized::Yes
+                || canonical_combining_class(c) != 0
+            {
+                continue;
+            }
+            if c.is_alphanumeric() {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) if l.is_alphanumeric() && (l as u32) <= 0xffff => {
+                        table.lower[c as usize] = l as u16;
+                    }
+                    _ => continue,
+                }
+            }
+            table.simple[c as usize >> 6] |= 1 << (c as u32 & 63);
+        }
+        table
+    }
+
+    #[inline]
+    fn simple(&self, c: char) -> bool {
+        let c = c as usize;
+        c <= 0xffff && self.simple[c >> 6] >> (c & 63) & 1 == 1
+    }
+
+    /// The lower case of a simple character, `None` for one that is not alphanumeric.
+    #[inline]
+    fn lower(&self, c: char) -> Option<char> {
+        match self.lower[c as usize] {
+            0 => None,
+            l => char::from_u32(u32::from(l)),
         }
     }
 }
@@ -606,6 +691,26 @@ mod tests {
         assert_eq!(word_count(&normalize("one, two; three")), 3);
     }
 
+    #[test]
+    fn bmp_table_maps_letters_and_leaves_the_hard_cases_to_the_library() {
+        let t = Bmp::get();
+        assert_eq!(t.lower('Ж'), Some('ж'));
+        assert_eq!(t.lower('Σ'), Some('σ'));
+        assert_eq!(t.lower('中'), Some('中'));
+        assert_eq!(t.lower('ж'), Some('ж'));
+        assert!(
+            t.simple('—') && t.lower('—').is_none(),
+            "punctuation: simple, no word"
+        );
+        // NFKC changes these, or they are marks, or lower-case to two characters.
+        for c in ['Ａ', 'ﬁ', '\u{301}', 'İ', '\u{1d400}'] {
+            assert!(!t.simple(c), "{c:?}");
+        }
+        let mut out = String::new();
+        normalize_into("Съешь ЖЕ ещё этих мягких французских булок", &mut out);
+        assert_eq!(out, "съешь же ещё этих мягких французских булок");
+    }
+
     proptest! {
         #[test]
         fn idempotent(s in "\\PC{0,64}") {
@@ -667,6 +772,21 @@ mod tests {
             ascii_into(s.as_bytes(), &mut fast);
             let mut slow = String::new();
             unicode_into(&s, &mut slow);
+            prop_assert_eq!(fast, slow);
+        }
+
+        /// The table of the Basic Multilingual Plane gives what the Unicode library gives, on
+        /// any printable text and on scripts whose letters it covers, mixed with characters it
+        /// leaves to the library (fullwidth forms, ligatures, combining marks, İ, Hangul jamo,
+        /// characters beyond the BMP).
+        #[test]
+        fn bmp_table_agrees_with_the_unicode_library(
+            s in "(\\PC|[а-яА-ЯёЁ]|[α-ωΑ-Ω]|[一-龥]|[ا-ي]|[가-힣]|[Ａ-Ｚ]|ﬁ|İ|\u{301}|\u{1100}|\u{1161}|\u{334}|\u{345}|[\u{5b0}-\u{5bd}]|[א-ת]|\u{1d400}|·|[ .,0-9a-z]){0,60}"
+        ) {
+            let mut fast = String::new();
+            unicode_into_with(&s, &mut fast, true);
+            let mut slow = String::new();
+            unicode_into_with(&s, &mut slow, false);
             prop_assert_eq!(fast, slow);
         }
     }
