@@ -128,16 +128,21 @@ fn read_all(corpus: &Corpus) -> Vec<(neardup::corpus::Locator, String, usize)> {
     out
 }
 
-fn bench_corpus(c: &mut Criterion) {
+/// A temporary folder holding `config`'s generated corpus.
+fn generated(config: &SynthConfig) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    generate(config, dir.path()).unwrap();
+    dir
+}
+
+fn bench_corpus(c: &mut Criterion) {
     let docs = 5000;
-    let config = SynthConfig {
+    let dir = generated(&SynthConfig {
         docs,
         seed: 6,
         jsonl: true,
         ..SynthConfig::default()
-    };
-    generate(&config, dir.path()).unwrap();
+    });
     let path = dir.path().join("corpus.jsonl");
     let bytes = std::fs::metadata(&path).unwrap().len();
     let opts = InputOptions {
@@ -180,14 +185,13 @@ fn bench_corpus(c: &mut Criterion) {
 }
 
 fn bench_boilerplate(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
     let docs = 5000;
     let config = SynthConfig {
         docs,
         seed: 4,
         ..SynthConfig::default()
     };
-    generate(&config, dir.path()).unwrap();
+    let dir = generated(&config);
     let corpus = Corpus::open(&[dir.path().join("docs")], InputOptions::default()).unwrap();
     let learned = Boilerplate::learn(&corpus, &BoilerplateConfig::default());
     // Every document is sampled at this size; exact copies count once.
@@ -213,17 +217,12 @@ fn bench_boilerplate(c: &mut Criterion) {
 }
 
 fn bench_index(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
     let docs = 2000;
-    generate(
-        &SynthConfig {
-            docs,
-            seed: 4,
-            ..SynthConfig::default()
-        },
-        dir.path(),
-    )
-    .unwrap();
+    let dir = generated(&SynthConfig {
+        docs,
+        seed: 4,
+        ..SynthConfig::default()
+    });
     let input = InputOptions::default();
     let corpus = Corpus::open(&[dir.path().join("docs")], input.clone()).unwrap();
     let opts = AddOptions {
