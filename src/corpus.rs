@@ -466,7 +466,7 @@ impl Corpus {
                     if f.format != Format::Jsonl {
                         return 1;
                     }
-                    count_lines(&f.path, 8 << 20).unwrap_or(0).max(1)
+                    File::open(&f.path).map_or(0, count_lines).max(1)
                 })
                 .sum()
         })
@@ -955,37 +955,14 @@ fn record_fields(
     Ok(out)
 }
 
-/// The number of line ends in the file at `path`, counted `chunk` bytes at a time on all
-/// threads.
-fn count_lines(path: &Path, chunk: usize) -> std::io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    let chunk = chunk.max(1) as u64;
-    let file = File::open(path)?;
-    let size = file.metadata()?.len();
-    let chunks: Vec<u64> = (0..size.div_ceil(chunk)).collect();
-    chunks
-        .into_par_iter()
-        .map_init(
-            || vec![0u8; chunk as usize],
-            |buf, c| {
-                let (start, len) = (c * chunk, chunk.min(size - c * chunk) as usize);
-                let mut got = 0;
-                let mut lines = 0;
-                while got < len {
-                    match file.read_at(&mut buf[got..len], start + got as u64) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            lines += memchr::memchr_iter(b'\n', &buf[got..got + n]).count();
-                            got += n;
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(lines)
-            },
-        )
-        .sum()
+/// The number of line ends in `source`, up to the end or the first read error.
+fn count_lines(source: impl Read) -> usize {
+    let mut lines = BlockLines::new(source);
+    let mut count = 0;
+    while let Some(Ok(line)) = lines.next_line() {
+        count += usize::from(line.ends_with(b"\n"));
+    }
+    count
 }
 
 /// Pending work gathered into batches for a consumer that may ask to stop.
@@ -1482,15 +1459,19 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_counted_across_chunk_edges() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.jsonl");
-        std::fs::write(&path, "a\n\nbb\nccc\n\n\nd").unwrap();
-        for chunk in [1, 2, 3, 5, 64] {
-            assert_eq!(count_lines(&path, chunk).unwrap(), 6, "chunks of {chunk}");
+    fn lines_are_counted_across_read_edges() {
+        let count = |data: &[u8], step| {
+            count_lines(Trickle {
+                data,
+                at: 0,
+                step,
+                fail_at: None,
+            })
+        };
+        for step in [1, 2, 3, 5, 64] {
+            assert_eq!(count(b"a\n\nbb\nccc\n\n\nd", step), 6, "reads of {step}");
         }
-        std::fs::write(&path, "").unwrap();
-        assert_eq!(count_lines(&path, 4).unwrap(), 0);
+        assert_eq!(count(b"", 4), 0);
     }
 
     #[test]
