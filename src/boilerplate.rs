@@ -15,11 +15,15 @@
 //! Fingerprinting then normalizes each document line by line and skips boilerplate lines; a
 //! document that is nothing but boilerplate keeps all its lines. The exact-duplicate hash always
 //! covers every line, so "exact" keeps meaning "the whole page is the same".
+//!
+//! The census keeps the words of the documents it read, in input order up to a byte budget,
+//! so that fingerprinting takes them from there instead of reading and splitting those
+//! documents a second time.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, Locator, Pending, Problem};
 use crate::normalize::{line_words, normalize_into, word_hash};
 use rayon::prelude::*;
 
@@ -190,6 +194,8 @@ pub struct Boilerplate {
 pub struct LineScratch {
     line: String,
     words: Vec<u64>,
+    /// A whole document's words, for the census to keep.
+    all: Vec<u64>,
 }
 
 /// What the census keeps of one sampled document: its distinct lines with their word counts,
@@ -199,21 +205,90 @@ struct DocLines {
     content: u64,
 }
 
-fn doc_lines(text: &str, s: &mut LineScratch) -> DocLines {
+/// A sampled document as the census read it, with what the fingerprinting pass needs of it:
+/// kept, within a byte budget, so that such a document is read and split into words once per
+/// run instead of twice (see [`Boilerplate::learn_keeping`]).
+#[derive(Debug)]
+pub(crate) struct Kept {
+    pub(crate) loc: Locator,
+    pub(crate) id: String,
+    pub(crate) date: Option<String>,
+    pub(crate) warning: Option<Problem>,
+    /// Length of the text in bytes.
+    pub(crate) bytes: u64,
+    /// The exact-duplicate hash, as [`Boilerplate::words_into`] returns it.
+    pub(crate) content: u128,
+    /// The word hashes of every line with words, in order.
+    words: Vec<u64>,
+    /// Those lines in order: line hash and number of words.
+    lines: Vec<(u64, u32)>,
+}
+
+impl Kept {
+    /// Heap bytes held, for the budget.
+    fn size(&self) -> usize {
+        self.words.len() * 8 + self.lines.len() * 16 + self.id.len() + 128
+    }
+}
+
+/// The documents the census kept, by input (file, and line for a JSONL record).
+#[derive(Debug, Default)]
+pub(crate) struct Census {
+    kept: HashMap<(u32, u32), Kept>,
+}
+
+impl Census {
+    /// The document of `pending` when the census kept it, taken out: the fingerprinting pass
+    /// then frees the memory as it goes.
+    pub(crate) fn take(&mut self, pending: &Pending) -> Option<Kept> {
+        if self.kept.is_empty() {
+            return None;
+        }
+        let key = match pending {
+            Pending::File(i) => (*i, 0),
+            Pending::Line { loc, .. } => (loc.file, loc.line),
+            Pending::Failed(_) => return None,
+        };
+        self.kept.remove(&key)
+    }
+}
+
+/// The lines with words of `text` in order, as (line hash, number of words), and the hash of
+/// its canonical text; with `all`, every word hash too, in order.
+fn ordered_lines(
+    text: &str,
+    s: &mut LineScratch,
+    mut all: Option<&mut Vec<u64>>,
+) -> (Vec<(u64, u32)>, u128) {
     let mut lines: Vec<(u64, u32)> = Vec::new();
     let mut content = ContentHash::new();
     line_words(text, &mut s.line, &mut s.words, |words| {
         if !words.is_empty() {
             content.add(words);
             lines.push((line_hash(words), words.len() as u32));
+            if let Some(all) = all.as_deref_mut() {
+                all.extend_from_slice(words);
+            }
         }
     });
-    lines.sort_unstable();
-    lines.dedup_by_key(|l| l.0);
-    DocLines {
-        lines,
-        content: content.finish() as u64,
+    (lines, content.finish())
+}
+
+impl DocLines {
+    fn new(mut lines: Vec<(u64, u32)>, content: u128) -> Self {
+        lines.sort_unstable();
+        lines.dedup_by_key(|l| l.0);
+        DocLines {
+            lines,
+            content: content as u64,
+        }
     }
+}
+
+#[cfg(test)]
+fn doc_lines(text: &str, s: &mut LineScratch) -> DocLines {
+    let (lines, content) = ordered_lines(text, s, None);
+    DocLines::new(lines, content)
 }
 
 impl Boilerplate {
@@ -225,27 +300,69 @@ impl Boilerplate {
     /// Learns the boilerplate of `corpus` from an even sample of its documents. Documents that
     /// cannot be read are passed over here; the fingerprinting pass reports them.
     pub fn learn(corpus: &Corpus, config: &BoilerplateConfig) -> Self {
+        Self::learn_keeping(corpus, config, 0).0
+    }
+
+    /// As [`Boilerplate::learn`], and keeps the sampled documents' words, in input order, up
+    /// to about `keep_bytes` of them, for the fingerprinting pass.
+    pub(crate) fn learn_keeping(
+        corpus: &Corpus,
+        config: &BoilerplateConfig,
+        keep_bytes: usize,
+    ) -> (Self, Census) {
+        let mut census = Census::default();
         if !config.enabled {
-            return Boilerplate::none();
+            return (Boilerplate::none(), census);
         }
         let total = corpus.estimate_documents().max(1);
         let stride = total.div_ceil(config.sample.max(1)).max(1) as u64;
         let mut sampled: Vec<DocLines> = Vec::new();
+        let mut room = keep_bytes;
         // Sampled by a hash of the input's name, so the sample does not depend on order.
         corpus.for_each_sampled_batch(crate::config::READ_BATCH_DOCS, stride, |picked| {
-            let docs: Vec<DocLines> = picked
+            let keep = room > 0;
+            let docs: Vec<(DocLines, Option<Kept>)> = picked
                 .into_par_iter()
                 .map_init(LineScratch::default, |s, p| {
-                    corpus
-                        .read(p)
-                        .ok()
-                        .map(|(_, doc, _)| doc_lines(&doc.text, s))
+                    let (loc, doc, warning) = corpus.read(p).ok()?;
+                    let mut all = std::mem::take(&mut s.all);
+                    all.clear();
+                    let (lines, content) = ordered_lines(&doc.text, s, keep.then_some(&mut all));
+                    // Copied once at its size: grown as it filled, it would be copied more.
+                    let words = all.to_vec();
+                    s.all = all;
+                    let kept = (keep && !words.is_empty()).then(|| Kept {
+                        loc,
+                        id: doc.id,
+                        date: doc.date,
+                        warning,
+                        bytes: doc.text.len() as u64,
+                        content,
+                        words,
+                        lines: lines.clone(),
+                    });
+                    Some((DocLines::new(lines, content), kept))
                 })
                 .flatten()
                 .collect();
-            sampled.extend(docs.into_iter().filter(|d| !d.lines.is_empty()));
+            // Kept in input order while there is room, so the same documents are kept on
+            // every run.
+            for (lines, kept) in docs {
+                if let Some(k) = kept {
+                    let size = k.size();
+                    if size <= room {
+                        room -= size;
+                        census.kept.insert((k.loc.file, k.loc.line), k);
+                    } else {
+                        room = 0;
+                    }
+                }
+                if !lines.lines.is_empty() {
+                    sampled.push(lines);
+                }
+            }
         });
-        Self::from_sample(&sampled, config)
+        (Self::from_sample(&sampled, config), census)
     }
 
     fn from_sample(docs: &[DocLines], config: &BoilerplateConfig) -> Self {
@@ -432,6 +549,27 @@ impl Boilerplate {
             });
         }
         content.finish()
+    }
+
+    /// [`Boilerplate::words_into`] for a document the census kept: the same words, without
+    /// reading the text again. Returns the same exact-duplicate hash.
+    pub(crate) fn kept_words_into(&self, kept: &Kept, out: &mut Vec<u64>) -> u128 {
+        out.clear();
+        let mut stripped_any = false;
+        let mut at = 0;
+        for &(hash, n) in &kept.lines {
+            let words = &kept.words[at..at + n as usize];
+            at += n as usize;
+            if !self.lines.is_empty() && self.lines.contains(&hash) {
+                stripped_any = true;
+                continue;
+            }
+            out.extend_from_slice(words);
+        }
+        if out.is_empty() && stripped_any {
+            out.extend_from_slice(&kept.words);
+        }
+        kept.content
     }
 }
 

@@ -17,6 +17,9 @@ pub const DEFAULT_NUM_PERM: usize = 128;
 pub const DEFAULT_SEED: u64 = 1;
 /// Documents read per batch in the first pass.
 pub const READ_BATCH_DOCS: usize = 2048;
+/// Bytes of words the boilerplate census keeps of the documents it read, so that the first
+/// pass does not read and split them again (an eighth of a `--memory` budget, when smaller).
+pub const CENSUS_KEEP_BYTES: usize = 96 << 20;
 /// Shingle sets held at once while verifying.
 pub const VERIFY_BATCH_DOCS: usize = 4096;
 

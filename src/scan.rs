@@ -2,9 +2,10 @@
 //! report, wired together. Each stage lives in its own module; this one only orders them,
 //! keeps the per-document metadata, and times the stages.
 //!
-//! Memory holds, per document, one signature (`num_perm` × 4 bytes) and a small [`DocMeta`];
-//! texts are read twice at most (once to fingerprint, once more for the few documents in
-//! candidate pairs), never all at once.
+//! Memory holds, per document, one signature (`num_perm` × 2 bytes) and a small [`DocMeta`];
+//! texts are never held all at once. A document is read to fingerprint it and once more if it
+//! is in a candidate pair; one in the boilerplate census's sample is read by the census too,
+//! unless the census kept its words (up to [`CENSUS_KEEP_BYTES`] of them).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -13,10 +14,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::boilerplate::{Boilerplate, LineScratch};
+use crate::boilerplate::{Boilerplate, Census, Kept, LineScratch};
 use crate::cluster::{self, UnionFind};
-use crate::config::{ScanConfig, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
-use crate::corpus::{Corpus, Locator, Problem};
+use crate::config::{ScanConfig, CENSUS_KEEP_BYTES, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
+use crate::corpus::{Corpus, Locator, Pending, Problem};
 use crate::error::Result;
 use crate::lsh;
 use crate::lsh::LshParams;
@@ -164,6 +165,28 @@ impl<'a> Fingerprinter<'a> {
         Ok((loc, doc, warning, content))
     }
 
+    /// [`Self::read_into`] (unsorted) for a document the census kept: the same shingles and
+    /// outcome, without reading the document again.
+    fn kept_into(&self, corpus: &Corpus, kept: Kept, s: &mut Scratch) -> Result1<First> {
+        let content = self.boilerplate.kept_words_into(&kept, &mut s.words);
+        self.shingler.from_words_into(&s.words, &mut s.shingles);
+        crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
+        if s.shingles.is_empty() {
+            return Err(Problem {
+                input: corpus.describe(kept.loc),
+                cause: "empty document (no words)".into(),
+            });
+        }
+        Ok(First {
+            loc: kept.loc,
+            id: kept.id,
+            date: kept.date,
+            bytes: kept.bytes,
+            warning: kept.warning,
+            content,
+        })
+    }
+
     fn fill(&self, text: &str, s: &mut Scratch, sorted: bool) -> u128 {
         if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
             let content = self
@@ -184,6 +207,33 @@ impl<'a> Fingerprinter<'a> {
             self.shingler
                 .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
             content
+        }
+    }
+}
+
+type Result1<T> = std::result::Result<T, Problem>;
+
+/// What the first pass keeps of a document it read, besides its shingles.
+struct First {
+    loc: Locator,
+    id: String,
+    date: Option<String>,
+    bytes: u64,
+    warning: Option<Problem>,
+    content: u128,
+}
+
+/// A document for the first pass: still to be read, or kept by the boilerplate census.
+enum Work {
+    Read(Pending),
+    Kept(Kept),
+}
+
+impl Work {
+    fn from(pending: Pending, census: &mut Census) -> Self {
+        match census.take(&pending) {
+            Some(k) => Work::Kept(k),
+            None => Work::Read(pending),
         }
     }
 }
@@ -359,7 +409,16 @@ impl Analysis {
 
         let t = Instant::now();
         progress.begin("boilerplate", None);
-        let boilerplate = Boilerplate::learn(corpus, &config.boilerplate);
+        // Word shingles of the documents the census read are taken from what it kept, within a
+        // budget, instead of reading them again.
+        let keep_bytes = match config.shingle {
+            ShingleKind::Word(_) => config.memory.map_or(CENSUS_KEEP_BYTES, |m| {
+                CENSUS_KEEP_BYTES.min((m / 8) as usize)
+            }),
+            _ => 0,
+        };
+        let (boilerplate, mut census) =
+            Boilerplate::learn_keeping(corpus, &config.boilerplate, keep_bytes);
         progress.finish();
         stats.stages.push(("boilerplate", t.elapsed()));
         let fp = Fingerprinter::new(config, &boilerplate);
@@ -445,31 +504,47 @@ impl Analysis {
         let mut previous: Vec<Outcome> = Vec::new();
         corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
             let count = batch.len() as u64;
+            let work: Vec<Work> = batch
+                .into_iter()
+                .map(|p| Work::from(p, &mut census))
+                .collect();
             let done = std::mem::take(&mut previous);
             let (outcomes, ()) = rayon::join(
                 || {
-                    batch
-                        .into_par_iter()
-                        .map_init(Scratch::default, |s, pending| {
-                            match fp.read_into(corpus, pending, s, false) {
+                    work.into_par_iter()
+                        .map_init(Scratch::default, |s, w| {
+                            let first = match w {
+                                Work::Kept(kept) => fp.kept_into(corpus, kept, s),
+                                Work::Read(pending) => fp.read_into(corpus, pending, s, false).map(
+                                    |(loc, doc, warning, content)| First {
+                                        loc,
+                                        id: doc.id,
+                                        date: doc.date,
+                                        bytes: doc.text.len() as u64,
+                                        warning,
+                                        content,
+                                    },
+                                ),
+                            };
+                            match first {
                                 Err(p) => Outcome::Skip(p),
-                                Ok((loc, doc, warning, content)) => {
+                                Ok(f) => {
                                     s.full.resize(k, 0);
                                     hasher.signature_into(&s.shingles, &mut s.mins, &mut s.full);
                                     let mut sig = vec![0u16; k];
                                     minhash::shorten(&s.full, &mut sig);
                                     Outcome::Doc {
                                         meta: DocMeta {
-                                            id: doc.id,
-                                            loc,
+                                            id: f.id,
+                                            loc: f.loc,
                                             shingles: s.shingles.len() as u32,
-                                            content,
-                                            bytes: doc.text.len() as u64,
-                                            date: doc.date,
+                                            content: f.content,
+                                            bytes: f.bytes,
+                                            date: f.date,
                                         },
                                         sig,
-                                        bytes: doc.text.len() as u64,
-                                        warning,
+                                        bytes: f.bytes,
+                                        warning: f.warning,
                                     }
                                 }
                             }
@@ -482,6 +557,8 @@ impl Analysis {
             progress.advance(count);
         });
         absorb(previous);
+        // Empty unless a JSONL file lost lines since the census.
+        drop(census);
         drop(seen_ids);
         progress.finish();
         // From here on, documents are numbered in id order, so every tie broken by number is
@@ -935,6 +1012,7 @@ impl Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::boilerplate::BoilerplateConfig;
 
     #[test]
     fn permutations_move_whole_blocks_and_single_elements() {
@@ -953,6 +1031,131 @@ mod tests {
             permute(&mut single, &order);
             assert_eq!(single, order, "{order:?}");
         }
+    }
+
+    /// A folder with a site template, a page of nothing but template, CRLF and blank lines,
+    /// invalid UTF-8, a page without words, JSONL records and an HTML page.
+    fn census_corpus(dir: &std::path::Path) -> Corpus {
+        let head = "Daily Planet\nHome | World | Sports | Weather\n";
+        let foot = "\nCopyright Daily Planet, all rights reserved.\n";
+        for i in 0..12 {
+            let body = format!(
+                "Story {i} tells of event {i} in the city hall,\r\n\r\nwhere the council met \
+                 late and voted {i} times on the budget of the year."
+            );
+            std::fs::write(
+                dir.join(format!("p{i:02}.txt")),
+                format!("{head}{body}{foot}"),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join("bare.txt"), format!("{head}{foot}")).unwrap();
+        std::fs::write(
+            dir.join("latin1.txt"),
+            b"caf\xe9 au lait for four of us, please",
+        )
+        .unwrap();
+        std::fs::write(dir.join("nowords.txt"), "... --- !!! ???").unwrap();
+        let records: String = (0..6)
+            .map(|i| {
+                let text =
+                    format!("{head}Record {i} says the river rose {i} feet overnight.{foot}");
+                format!("{}\n", serde_json::json!({ "text": text }))
+            })
+            .collect();
+        std::fs::write(dir.join("recs.jsonl"), records).unwrap();
+        std::fs::write(
+            dir.join("page.html"),
+            "<html><head><title>T</title></head><body><p>Daily Planet</p>\
+             <p>An HTML story of the harbour and its seven new cranes.</p></body></html>",
+        )
+        .unwrap();
+        Corpus::open(&[dir.to_path_buf()], Default::default()).unwrap()
+    }
+
+    /// Every document the census kept gives the first pass what reading it again gives: the
+    /// same shingles, exact-duplicate hash, id, date, size and warning.
+    #[test]
+    fn kept_documents_fingerprint_as_read_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = census_corpus(dir.path());
+        corpus.keep_extracted();
+        let config = ScanConfig::default();
+        let (bp, mut census) = Boilerplate::learn_keeping(&corpus, &config.boilerplate, usize::MAX);
+        assert!(bp.len() >= 3, "the template lines are boilerplate");
+        let fp = Fingerprinter::new(&config, &bp);
+        let (mut s, mut r) = (Scratch::default(), Scratch::default());
+        let mut kept = Vec::new();
+        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+            for p in batch {
+                match Work::from(p, &mut census) {
+                    Work::Kept(k) => kept.push(k),
+                    Work::Read(p) => {
+                        let (loc, ..) = corpus.read(p).unwrap_or_else(|e| panic!("{e}"));
+                        assert_eq!(
+                            corpus.describe(loc),
+                            dir.path().join("nowords.txt").display().to_string()
+                        );
+                    }
+                }
+            }
+        });
+        assert_eq!(
+            kept.len(),
+            12 + 1 + 1 + 6 + 1,
+            "all but the page without words"
+        );
+        for k in kept {
+            let (loc, doc, warning) = corpus.load(k.loc).unwrap();
+            let content = fp.fill(&doc.text, &mut r, false);
+            let id = doc.id.clone();
+            let got = fp.kept_into(&corpus, k, &mut s).unwrap();
+            assert_eq!(s.shingles, r.shingles, "{id}");
+            assert_eq!(got.content, content, "{id}");
+            assert_eq!(
+                (got.loc, got.id, got.date, got.bytes, got.warning),
+                (loc, doc.id, doc.date, doc.text.len() as u64, warning)
+            );
+        }
+    }
+
+    /// Within a budget, the census keeps the first documents in input order, and only those.
+    #[test]
+    fn the_census_keeps_a_prefix_within_its_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = census_corpus(dir.path());
+        let config = BoilerplateConfig::default();
+        let order = |mut census: Census| {
+            let mut flags = Vec::new();
+            corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+                flags.extend(batch.iter().map(|p| census.take(p).is_some()));
+            });
+            flags
+        };
+        let all = order(Boilerplate::learn_keeping(&corpus, &config, usize::MAX).1);
+        assert_eq!(
+            order(Boilerplate::learn_keeping(&corpus, &config, 0).1),
+            vec![false; all.len()]
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for budget in [200, 1000, 2000, 4000, 8000] {
+            let some = order(Boilerplate::learn_keeping(&corpus, &config, budget).1);
+            let n = some.iter().filter(|&&k| k).count();
+            seen.insert(n);
+            let first: Vec<bool> = all
+                .iter()
+                .scan(n, |left, &k| {
+                    let take = k && *left > 0;
+                    *left -= usize::from(take);
+                    Some(take)
+                })
+                .collect();
+            assert_eq!(some, first, "budget {budget}");
+        }
+        assert!(
+            seen.len() >= 3,
+            "the budgets keep different numbers: {seen:?}"
+        );
     }
 
     #[test]
