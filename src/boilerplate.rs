@@ -198,6 +198,17 @@ pub struct LineScratch {
     all: Vec<u64>,
 }
 
+impl LineScratch {
+    /// Frees the buffers a large document left large (see [`crate::scan::SCRATCH_KEEP`]).
+    pub(crate) fn trim(&mut self) {
+        crate::scan::release(&mut self.words);
+        crate::scan::release(&mut self.all);
+        if self.line.capacity() > 8 * crate::scan::SCRATCH_KEEP {
+            self.line = String::new();
+        }
+    }
+}
+
 /// What the census keeps of one sampled document: its distinct lines with their word counts,
 /// and the hash of its whole canonical text.
 struct DocLines {
@@ -254,24 +265,38 @@ impl Census {
 }
 
 /// The lines with words of `text` in order, as (line hash, number of words), and the hash of
-/// its canonical text; with `all`, every word hash too, in order.
+/// its canonical text; and its word hashes, in order, when they take at most `keep_bytes`.
 fn ordered_lines(
     text: &str,
     s: &mut LineScratch,
-    mut all: Option<&mut Vec<u64>>,
-) -> (Vec<(u64, u32)>, u128) {
+    keep_bytes: usize,
+) -> (Vec<(u64, u32)>, u128, Option<Vec<u64>>) {
     let mut lines: Vec<(u64, u32)> = Vec::new();
     let mut content = ContentHash::new();
+    let cap = keep_bytes / 8;
+    let mut all = std::mem::take(&mut s.all);
+    all.clear();
+    if cap > 0 {
+        // As in `Boilerplate::words_into`.
+        all.reserve((text.len() / 2 + 1).min(cap));
+    }
+    let mut complete = cap > 0;
     line_words(text, &mut s.line, &mut s.words, |words| {
         if !words.is_empty() {
             content.add(words);
             lines.push((line_hash(words), words.len() as u32));
-            if let Some(all) = all.as_deref_mut() {
+            if complete && all.len() + words.len() <= cap {
                 all.extend_from_slice(words);
+            } else {
+                complete = false;
             }
         }
     });
-    (lines, content.finish())
+    // Copied once at its size: grown as it filled, it would be copied more.
+    let words = (complete && !all.is_empty()).then(|| all.to_vec());
+    s.all = all;
+    s.trim();
+    (lines, content.finish(), words)
 }
 
 impl DocLines {
@@ -287,7 +312,7 @@ impl DocLines {
 
 #[cfg(test)]
 fn doc_lines(text: &str, s: &mut LineScratch) -> DocLines {
-    let (lines, content) = ordered_lines(text, s, None);
+    let (lines, content, _) = ordered_lines(text, s, 0);
     DocLines::new(lines, content)
 }
 
@@ -320,18 +345,13 @@ impl Boilerplate {
         let mut room = keep_bytes;
         // Sampled by a hash of the input's name, so the sample does not depend on order.
         corpus.for_each_sampled_batch(crate::config::READ_BATCH_DOCS, stride, |picked| {
-            let keep = room > 0;
+            let room_now = room;
             let docs: Vec<(DocLines, Option<Kept>)> = picked
                 .into_par_iter()
                 .map_init(LineScratch::default, |s, p| {
                     let (loc, doc, warning) = corpus.read(p).ok()?;
-                    let mut all = std::mem::take(&mut s.all);
-                    all.clear();
-                    let (lines, content) = ordered_lines(&doc.text, s, keep.then_some(&mut all));
-                    // Copied once at its size: grown as it filled, it would be copied more.
-                    let words = all.to_vec();
-                    s.all = all;
-                    let kept = (keep && !words.is_empty()).then(|| Kept {
+                    let (lines, content, words) = ordered_lines(&doc.text, s, room_now);
+                    let kept = words.map(|words| Kept {
                         loc,
                         id: doc.id,
                         date: doc.date,
@@ -530,6 +550,10 @@ impl Boilerplate {
     /// ```
     pub fn words_into(&self, text: &str, s: &mut LineScratch, out: &mut Vec<u64>) -> u128 {
         out.clear();
+        // Room for the most words the text can hold (one byte and a separator each), so that a
+        // large document's words are not copied as they grow: pages never written to take no
+        // memory.
+        out.reserve(text.len() / 2 + 1);
         let mut content = ContentHash::new();
         let mut stripped_any = false;
         line_words(text, &mut s.line, &mut s.words, |words| {

@@ -706,28 +706,30 @@ impl Index {
         batch
             .into_par_iter()
             .map_init(Scratch::default, |s, pending| {
-                match fp.read_into(corpus, pending, s, true) {
+                let read = match fp.read_into(corpus, pending, s, true) {
                     Err(p) => Read::Skip(p),
-                    Ok((loc, doc, warning, content)) => {
+                    Ok(f) => {
                         let mut sig = vec![0u32; hasher.k()];
                         hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
                         let short = short_sig(&sig);
                         let keys = band_keys(&short, params);
                         Read::Doc(
                             Box::new(Fp {
-                                id: doc.id,
-                                loc,
-                                content,
+                                id: f.id,
+                                loc: f.loc,
+                                content: f.content,
                                 shingles: std::mem::take(&mut s.shingles),
                                 sig,
                                 short,
                                 keys,
-                                bytes: doc.text.len() as u64,
+                                bytes: f.bytes,
                             }),
-                            warning,
+                            f.warning,
                         )
                     }
-                }
+                };
+                s.trim();
+                read
             })
             .collect()
     }

@@ -59,6 +59,22 @@ pub struct Scratch {
     perms: Vec<u8>,
 }
 
+impl Scratch {
+    /// Frees the buffers a large set left large (see [`crate::scan::SCRATCH_KEEP`]).
+    pub(crate) fn trim(&mut self) {
+        crate::scan::release(&mut self.hashes);
+        crate::scan::release(&mut self.round);
+        crate::scan::release(&mut self.rounds);
+        crate::scan::release(&mut self.stamp);
+        crate::scan::release(&mut self.perm);
+        crate::scan::release(&mut self.perms);
+    }
+}
+
+/// Shingles mixed at a time in round 0: a signature holds the mixed hashes of at most this many
+/// shingles at once, unless it needs later rounds.
+const ROUND0_CHUNK: usize = 1 << 16;
+
 /// Sets of at least this many times `k` shingles finish their later rounds breadth-first.
 const BREADTH_FIRST_MIN: usize = 2;
 
@@ -132,28 +148,20 @@ impl MinHasher {
         }
         s.mins.clear();
         s.mins.resize(k, EMPTY);
-        mix_all(shingles, self.seed, &mut s.hashes);
-        // Round 0 for every shingle: one-permutation hashing. With `k` a power of two, the
-        // product in [`Self::place`] is a shift, which saves a wide multiplication per shingle;
-        // the loop is written out for it (one loop through a helper choosing per call measured
-        // no faster, at times slower).
-        // Filled bins are counted after the loop: counted inside, each shingle's update waited
-        // for the one before.
-        let mins = &mut s.mins[..k];
-        if let Some(bits) = self.shift0() {
-            for &h in &s.hashes {
-                let slot = &mut mins[(h >> (64 - bits)) as usize];
-                *slot = (*slot).min((h << bits) >> (64 - FRAC_BITS));
-            }
-        } else {
-            for &h in &s.hashes {
-                let (bin, frac) = self.place(h, 0);
-                let slot = &mut mins[bin];
-                *slot = (*slot).min(frac);
-            }
+        // Round 0 for every shingle: one-permutation hashing. A large set is mixed a chunk at
+        // a time, so that its mixed hashes are not all held at once (a large document's take
+        // as many bytes as its text or more); the later rounds that need them all almost
+        // never come for such a set.
+        for chunk in shingles.chunks(ROUND0_CHUNK) {
+            mix_all(chunk, self.seed, &mut s.hashes);
+            self.round0(&s.hashes, &mut s.mins[..k]);
         }
+        let mins = &s.mins[..k];
         let filled = mins.iter().filter(|&&m| m != EMPTY).count();
         if filled < k {
+            if shingles.len() > ROUND0_CHUNK {
+                mix_all(shingles, self.seed, &mut s.hashes);
+            }
             if shingles.len() >= BREADTH_FIRST_MIN * k {
                 self.later_rounds_breadth_first(s);
             } else if k <= 256 {
@@ -164,6 +172,27 @@ impl MinHasher {
         }
         for (o, &m) in out.iter_mut().zip(&s.mins) {
             *o = (fmix64(m) >> 32) as u32;
+        }
+    }
+
+    /// Round 0 for the mixed hashes `hashes`. With `k` a power of two, the product in
+    /// [`Self::place`] is a shift, which saves a wide multiplication per shingle; the loop is
+    /// written out for it (one loop through a helper choosing per call measured no faster, at
+    /// times slower). Filled bins are counted by the caller afterwards: counted inside, each
+    /// shingle's update waited for the one before.
+    #[inline]
+    fn round0(&self, hashes: &[u64], mins: &mut [u64]) {
+        if let Some(bits) = self.shift0() {
+            for &h in hashes {
+                let slot = &mut mins[(h >> (64 - bits)) as usize];
+                *slot = (*slot).min((h << bits) >> (64 - FRAC_BITS));
+            }
+        } else {
+            for &h in hashes {
+                let (bin, frac) = self.place(h, 0);
+                let slot = &mut mins[bin];
+                *slot = (*slot).min(frac);
+            }
         }
     }
 
@@ -516,6 +545,26 @@ mod tests {
                 assert_eq!(sig(&mh, &set), want, "k = {k}, {n} shingles");
             }
         }
+    }
+
+    /// Sets mixed a chunk at a time in round 0 get the signature of the set mixed at once; and
+    /// a long input of few distinct values (round 0 leaves bins for later rounds) gets the
+    /// signature of those values alone.
+    #[test]
+    fn round_zero_in_chunks_gives_the_signature_of_the_whole() {
+        let mh = MinHasher::new(128, 4);
+        let n = 3 * ROUND0_CHUNK + 7;
+        let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i * 13 + 1)).collect();
+        let r = round_zero_by_draws(&mh, &set);
+        assert!(!r.mins.contains(&EMPTY));
+        let want: Vec<u32> = r.mins.iter().map(|&m| (fmix64(m) >> 32) as u32).collect();
+        assert_eq!(sig(&mh, &set), want);
+
+        let few: Vec<u64> = (0..40u64).map(|i| fmix64(i + 900)).collect();
+        // All of them in the first chunk, only one in the last.
+        let mut long: Vec<u64> = few.iter().copied().cycle().take(ROUND0_CHUNK).collect();
+        long.extend(std::iter::repeat_n(few[0], 99));
+        assert_eq!(sig(&mh, &long), sig(&mh, &few));
     }
 
     #[test]

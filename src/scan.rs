@@ -91,6 +91,32 @@ pub(crate) struct Scratch {
     full: Vec<u32>,
 }
 
+/// Buffers of a thread's [`Scratch`] with room for more than this many values (bytes, for
+/// text) are freed once used: a large document's words, shingles and tables take many times
+/// its size, and would otherwise stay with the thread for the rest of the run.
+pub(crate) const SCRATCH_KEEP: usize = 1 << 20;
+
+/// Frees `v` when it has room for more than [`SCRATCH_KEEP`] values.
+pub(crate) fn release<T>(v: &mut Vec<T>) {
+    if v.capacity() > SCRATCH_KEEP {
+        *v = Vec::new();
+    }
+}
+
+impl Scratch {
+    /// Frees the buffers a large document left large.
+    pub(crate) fn trim(&mut self) {
+        release(&mut self.words);
+        release(&mut self.shingles);
+        release(&mut self.table);
+        if self.norm.capacity() > 8 * SCRATCH_KEEP {
+            self.norm = String::new();
+        }
+        self.lines.trim();
+        self.mins.trim();
+    }
+}
+
 /// Boilerplate removal, normalization and shingling as one step, the same in both passes.
 pub(crate) struct Fingerprinter<'a> {
     boilerplate: &'a Boilerplate,
@@ -143,70 +169,108 @@ impl<'a> Fingerprinter<'a> {
 
     /// Reads `pending` and leaves its shingle set in `s.shingles` as [`Self::shingles`] does,
     /// or, unless `sorted`, with word shingles in no particular order, de-duplicated by hashing
-    /// instead of sorting: enough for a signature and a count, and cheaper. Returns where it
-    /// was, the document, its reading warning and its exact-duplicate hash; the problem when it
-    /// cannot be read or has no words.
+    /// instead of sorting: enough for a signature and a count, and cheaper. Returns what else
+    /// is kept of it; the problem when it cannot be read or has no words. The text is dropped
+    /// as soon as it is split, so that a large document's text and shingles are not all held
+    /// at once.
     pub(crate) fn read_into(
         &self,
         corpus: &Corpus,
-        pending: crate::corpus::Pending,
+        pending: Pending,
         s: &mut Scratch,
         sorted: bool,
-    ) -> std::result::Result<(Locator, crate::corpus::Document, Option<Problem>, u128), Problem>
-    {
+    ) -> Result1<First> {
         let (loc, doc, warning) = corpus.read(pending)?;
-        let content = self.fill(&doc.text, s, sorted);
-        if s.shingles.is_empty() {
-            return Err(Problem {
-                input: corpus.describe(loc),
-                cause: "empty document (no words)".into(),
-            });
-        }
-        Ok((loc, doc, warning, content))
+        let content = self.split(&doc.text, s);
+        let bytes = doc.text.len() as u64;
+        let crate::corpus::Document { id, date, .. } = doc;
+        self.cut(s, sorted);
+        self.first(
+            corpus,
+            s,
+            First {
+                loc,
+                id,
+                date,
+                bytes,
+                warning,
+                content,
+            },
+        )
     }
 
     /// [`Self::read_into`] (unsorted) for a document the census kept: the same shingles and
     /// outcome, without reading the document again.
     fn kept_into(&self, corpus: &Corpus, kept: Kept, s: &mut Scratch) -> Result1<First> {
         let content = self.boilerplate.kept_words_into(&kept, &mut s.words);
-        self.shingler.from_words_into(&s.words, &mut s.shingles);
-        crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
+        let Kept {
+            loc,
+            id,
+            date,
+            warning,
+            bytes,
+            ..
+        } = kept;
+        self.cut(s, false);
+        self.first(
+            corpus,
+            s,
+            First {
+                loc,
+                id,
+                date,
+                bytes,
+                warning,
+                content,
+            },
+        )
+    }
+
+    /// `first`, unless the document has no shingles.
+    fn first(&self, corpus: &Corpus, s: &Scratch, first: First) -> Result1<First> {
         if s.shingles.is_empty() {
             return Err(Problem {
-                input: corpus.describe(kept.loc),
+                input: corpus.describe(first.loc),
                 cause: "empty document (no words)".into(),
             });
         }
-        Ok(First {
-            loc: kept.loc,
-            id: kept.id,
-            date: kept.date,
-            bytes: kept.bytes,
-            warning: kept.warning,
-            content,
-        })
+        Ok(first)
     }
 
     fn fill(&self, text: &str, s: &mut Scratch, sorted: bool) -> u128 {
+        let content = self.split(text, s);
+        self.cut(s, sorted);
+        content
+    }
+
+    /// Splits `text` into what its shingles are cut from (word hashes in `s.words`, or the
+    /// canonical text in `s.norm`), boilerplate left out; returns its exact-duplicate hash.
+    fn split(&self, text: &str, s: &mut Scratch) -> u128 {
         if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
-            let content = self
-                .boilerplate
-                .words_into(text, &mut s.lines, &mut s.words);
+            self.boilerplate
+                .words_into(text, &mut s.lines, &mut s.words)
+        } else {
+            self.boilerplate
+                .canonical_into(text, &mut s.lines, &mut s.norm)
+        }
+    }
+
+    /// The shingle set of what [`Self::split`] left, into `s.shingles`: sorted, or as
+    /// [`Self::read_into`] describes.
+    fn cut(&self, s: &mut Scratch, sorted: bool) {
+        if matches!(self.shingler.kind(), ShingleKind::Word(_)) {
             self.shingler.from_words_into(&s.words, &mut s.shingles);
+            release(&mut s.words);
             if sorted {
                 crate::shingle::sort_hashes(&mut s.shingles, &mut s.table);
                 s.shingles.dedup();
             } else {
                 crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
             }
-            content
+            release(&mut s.table);
         } else {
-            let content = self
-                .boilerplate
-                .canonical_into(text, &mut s.lines, &mut s.norm);
             self.shingler
                 .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
-            content
         }
     }
 }
@@ -214,13 +278,16 @@ impl<'a> Fingerprinter<'a> {
 type Result1<T> = std::result::Result<T, Problem>;
 
 /// What the first pass keeps of a document it read, besides its shingles.
-struct First {
-    loc: Locator,
-    id: String,
-    date: Option<String>,
-    bytes: u64,
-    warning: Option<Problem>,
-    content: u128,
+pub(crate) struct First {
+    pub(crate) loc: Locator,
+    pub(crate) id: String,
+    pub(crate) date: Option<String>,
+    /// Length of its text in bytes.
+    pub(crate) bytes: u64,
+    /// Its reading warning (invalid UTF-8 replaced).
+    pub(crate) warning: Option<Problem>,
+    /// Its exact-duplicate hash.
+    pub(crate) content: u128,
 }
 
 /// A document for the first pass: still to be read, or kept by the boilerplate census.
@@ -515,18 +582,9 @@ impl Analysis {
                         .map_init(Scratch::default, |s, w| {
                             let first = match w {
                                 Work::Kept(kept) => fp.kept_into(corpus, kept, s),
-                                Work::Read(pending) => fp.read_into(corpus, pending, s, false).map(
-                                    |(loc, doc, warning, content)| First {
-                                        loc,
-                                        id: doc.id,
-                                        date: doc.date,
-                                        bytes: doc.text.len() as u64,
-                                        warning,
-                                        content,
-                                    },
-                                ),
+                                Work::Read(pending) => fp.read_into(corpus, pending, s, false),
                             };
-                            match first {
+                            let outcome = match first {
                                 Err(p) => Outcome::Skip(p),
                                 Ok(f) => {
                                     s.full.resize(k, 0);
@@ -547,7 +605,9 @@ impl Analysis {
                                         warning: f.warning,
                                     }
                                 }
-                            }
+                            };
+                            s.trim();
+                            outcome
                         })
                         .collect::<Vec<Outcome>>()
                 },
@@ -887,15 +947,23 @@ impl Analysis {
             Err(p) => p,
             Ok((_, doc, _)) => {
                 let sets = SCRATCH.with_borrow_mut(|s| {
-                    (fp.shingles(&doc.text, s) == meta.content).then(|| Sets {
-                        // A copy of exactly the set's size, the buffer stays for the next one.
-                        all: s.shingles.clone(),
+                    let same = fp.shingles(&doc.text, s) == meta.content;
+                    let sets = same.then(|| Sets {
+                        // A copy of exactly the set's size, the buffer stays for the next one;
+                        // a large one is taken instead.
+                        all: if s.shingles.capacity() > SCRATCH_KEEP {
+                            std::mem::take(&mut s.shingles)
+                        } else {
+                            s.shingles.clone()
+                        },
                         body: if config.containment.is_some() {
                             fp.body_shingles(&doc.text, s)
                         } else {
                             Vec::new()
                         },
-                    })
+                    });
+                    s.trim();
+                    sets
                 });
                 if sets.is_some() {
                     return sets;
@@ -1156,6 +1224,44 @@ mod tests {
             seen.len() >= 3,
             "the budgets keep different numbers: {seen:?}"
         );
+    }
+
+    /// A document larger than the scratch keeps: read without sorting, it gives the set of
+    /// the sorted shingles, and once trimmed no buffer of the scratch stays large.
+    #[test]
+    fn a_large_document_leaves_no_large_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        // About 12 MB of words, 250,000 distinct shingles: beyond the dedup table.
+        let text: String = (0..1_200_000u32)
+            .map(|i| format!("word{} ", i % 250_000))
+            .collect();
+        std::fs::write(dir.path().join("big.txt"), &text).unwrap();
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], Default::default()).unwrap();
+        let config = ScanConfig::default();
+        let bp = Boilerplate::none();
+        let fp = Fingerprinter::new(&config, &bp);
+        let mut want = Scratch::default();
+        fp.shingles(&text, &mut want);
+        assert!(want.shingles.len() > crate::shingle::DEDUP_TABLE_MAX);
+        let mut s = Scratch::default();
+        let mut got = Vec::new();
+        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+            for p in batch {
+                let f = fp.read_into(&corpus, p, &mut s, false).unwrap();
+                assert_eq!(f.bytes, text.len() as u64);
+                got = s.shingles.clone();
+                s.trim();
+            }
+        });
+        got.sort_unstable();
+        assert_eq!(got, want.shingles);
+        for (name, cap) in [
+            ("words", s.words.capacity()),
+            ("shingles", s.shingles.capacity()),
+            ("table", s.table.capacity()),
+        ] {
+            assert!(cap <= SCRATCH_KEEP, "{name}: room for {cap}");
+        }
     }
 
     #[test]

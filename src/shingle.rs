@@ -298,9 +298,18 @@ impl Shingler {
 /// Removes repeated values from `v` in linear time, keeping the first of each where it was;
 /// `table` is a reusable buffer. For shingle hashes, whose bits are already uniform, so that
 /// they index an open-addressing table as they are. When only the set matters and not its
-/// order, this is several times cheaper than sorting.
+/// order, this is several times cheaper than sorting. More than [`DEDUP_TABLE_MAX`] values are
+/// sorted instead, so their order is not kept.
 pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
     if v.len() < 2 {
+        return;
+    }
+    if v.len() > DEDUP_TABLE_MAX {
+        // A table of four slots per hash would take several times the memory of the hashes
+        // and miss the cache at every probe: sorted in place instead.
+        use rayon::slice::ParallelSliceMut;
+        v.par_sort_unstable();
+        v.dedup();
         return;
     }
     // At most a quarter full: a probe that finds its slot taken is a mispredicted branch, and
@@ -335,6 +344,9 @@ pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
     }
     v.truncate(kept);
 }
+
+/// Above this many hashes, [`dedup_hashes`] sorts instead of using a table.
+pub const DEDUP_TABLE_MAX: usize = 1 << 17;
 
 /// One stable counting-sort pass of a least-significant-digit radix sort: `from` goes to `to`
 /// ordered by the digit `(x >> shift) % counts.len()` (`counts.len()` a power of two, below
@@ -530,6 +542,21 @@ mod tests {
             let firsts: Vec<u64> = v.into_iter().filter(|x| seen.insert(*x)).collect();
             assert_eq!(got, firsts, "n = {n}");
         }
+    }
+
+    /// Above the table's limit the set is sorted instead: still the set of sort and dedup.
+    #[test]
+    fn dedup_hashes_beyond_the_table_gives_the_set() {
+        let n = DEDUP_TABLE_MAX as u64 + 1000;
+        let v: Vec<u64> = (0..n).map(|i| fmix64(i % (n / 3))).collect();
+        let mut got = v.clone();
+        dedup_hashes(&mut got, &mut Vec::new());
+        let mut want = v;
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(want.len() as u64, n / 3);
+        got.sort_unstable();
+        assert_eq!(got, want);
     }
 
     fn shingles(kind: ShingleKind, text: &str) -> Vec<u64> {
