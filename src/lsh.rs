@@ -145,7 +145,39 @@ pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
     }
     all.par_sort_unstable();
     all.dedup();
-    all.into_iter()
+    unpack(all)
+}
+
+/// Sorted, unique pairs from packed lists that are each sorted and unique: merged two at a
+/// time, in linear time, rather than sorted again as one.
+fn merge_sorted_pairs(lists: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
+    unpack(lists.into_par_iter().reduce(Vec::new, union_sorted))
+}
+
+/// The union of two sorted, unique lists, sorted and unique.
+fn union_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn unpack(packed: Vec<u64>) -> Vec<(u32, u32)> {
+    packed
+        .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect()
 }
@@ -220,7 +252,7 @@ where
             pairs
         })
         .collect();
-    merge_pairs(parts)
+    merge_sorted_pairs(parts)
 }
 
 #[cfg(test)]
@@ -239,6 +271,30 @@ mod tests {
             sort_by_key_bits(&mut table, &mut vec![7; 3]);
             assert!(table == want, "{n}");
         }
+    }
+
+    #[test]
+    fn merging_sorted_lists_equals_sorting_them_as_one() {
+        let lists: Vec<Vec<u64>> = (0..5u64)
+            .map(|l| {
+                // Overlapping ranges, some values in every list, one list empty.
+                let mut v: Vec<u64> = (0..l * 300)
+                    .map(|i| ((i * (l + 1)) % 700) | ((i % 3) << 32))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        assert!(lists[0].is_empty());
+        let want = merge_pairs(lists.clone());
+        assert!(want.len() > lists.iter().map(Vec::len).max().unwrap());
+        assert_eq!(merge_sorted_pairs(lists.clone()), want);
+        assert_eq!(
+            merge_sorted_pairs(lists[2..3].to_vec()),
+            unpack(lists[2].clone())
+        );
+        assert!(merge_sorted_pairs(Vec::new()).is_empty());
     }
 
     #[test]
