@@ -28,7 +28,7 @@ use crate::report::{
     self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary,
 };
 use crate::shingle::{ShingleKind, Shingler};
-use crate::verify::{self, Overlap, Sets};
+use crate::verify::{self, DocMap, Overlap, Sets};
 
 /// What is kept of every document between the passes.
 #[derive(Clone, Debug)]
@@ -442,9 +442,9 @@ pub struct Analysis {
     /// Groups of two or more documents (union-find components), members by id.
     pub groups: Vec<Vec<u32>>,
     /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index.
-    pub known: HashMap<(u32, u32), Overlap>,
+    pub known: DocMap<(u32, u32), Overlap>,
     /// The strongest direct match of each document.
-    pub best: HashMap<u32, (u32, Overlap)>,
+    pub best: DocMap<u32, (u32, Overlap)>,
     sigs: Signatures,
     boilerplate: Boilerplate,
     /// Timings and counts.
@@ -729,8 +729,8 @@ impl Analysis {
             metas,
             content_rep,
             groups: Vec::new(),
-            known: HashMap::new(),
-            best: HashMap::new(),
+            known: DocMap::default(),
+            best: DocMap::default(),
             sigs,
             boilerplate,
             stats: Stats::default(),
@@ -764,11 +764,12 @@ impl Analysis {
         }
         // The strongest direct match of every document, to explain chained members.
         let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
-        let mut best: HashMap<u32, (u32, Overlap)> = HashMap::new();
-        let mut known: HashMap<(u32, u32), Overlap> = HashMap::with_capacity(accepted.len());
+        let mut best: DocMap<u32, (u32, Overlap)> = DocMap::default();
+        let mut known: DocMap<(u32, u32), Overlap> =
+            DocMap::with_capacity_and_hasher(accepted.len(), Default::default());
         // A document contained in others joins the cluster of its best container only, so that a
         // short excerpt found in two different stories does not chain them together.
-        let mut container: HashMap<u32, (u32, f64)> = HashMap::new();
+        let mut container: DocMap<u32, (u32, f64)> = DocMap::default();
         for &(a, b, o) in &accepted {
             if o.jaccard >= config.threshold {
                 uf.union(a, b);

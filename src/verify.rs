@@ -86,11 +86,12 @@ pub fn body_overlap(a: &Sets, b: &Sets) -> Overlap {
     o
 }
 
-/// Hashes a document number for the maps of [`overlaps_kept`], which look documents up twice
-/// per pair (millions of times among a site's near-identical pages): one multiplication
-/// instead of SipHash.
+/// Hashes document numbers (and pairs of them) for the maps of [`overlaps_kept`] and of the
+/// cluster stage, which look documents up once or twice per pair (millions of times among a
+/// site's near-identical pages): one multiplication per number instead of SipHash. Not for
+/// keys an adversary picks.
 #[derive(Default)]
-struct DocHasher(u64);
+pub struct DocHasher(u64);
 
 impl Hasher for DocHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -109,7 +110,8 @@ impl Hasher for DocHasher {
     }
 }
 
-type DocMap<V> = HashMap<u32, V, BuildHasherDefault<DocHasher>>;
+/// A map keyed by document numbers or pairs of them, hashed by [`DocHasher`].
+pub type DocMap<K, V> = HashMap<K, V, BuildHasherDefault<DocHasher>>;
 type DocSet = HashSet<u32, BuildHasherDefault<DocHasher>>;
 
 /// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
@@ -177,7 +179,7 @@ where
     }
     let mut results: Vec<(u32, Overlap)> = Vec::new();
     // Documents read and still needed; `None` for one that could not be read.
-    let mut held: DocMap<Option<S>> = DocMap::default();
+    let mut held: DocMap<u32, Option<S>> = DocMap::default();
     let mut start = 0;
     while start < order.len() {
         held.retain(|&d, _| last_use[d as usize] as usize >= start);
