@@ -91,8 +91,8 @@ pub(crate) struct Scratch {
     full: Vec<u32>,
 }
 
-/// Buffers of a thread's [`Scratch`] with room for more than this many values (bytes, for
-/// text) are freed once used: a large document's words, shingles and tables take many times
+/// Buffers of a thread's [`Scratch`] with room for more than this many values (eight times as
+/// many bytes, for text) are freed once used: a large document's words, shingles and tables take many times
 /// its size, and would otherwise stay with the thread for the rest of the run.
 pub(crate) const SCRATCH_KEEP: usize = 1 << 20;
 
