@@ -5,13 +5,14 @@
 //! (`.html`, `.htm`: the visible text, with `<title>` or else the first `<h1>` as headline,
 //! see [`crate::html`]), e-mail (`.eml`, and plain-text files that open with a mail header: the
 //! subject and body text, see [`crate::mail`]; files in a Maildir's `cur` and `new` folders
-//! count as having no extension), and JSONL (`.jsonl`, `.ndjson`: one record a line). `-`
+//! count as having no extension), mailboxes (`.mbox`, `.mbx`: one document per message), and
+//! JSONL (`.jsonl`, `.ndjson`: one record a line). `-`
 //! reads JSONL from standard input, which is first copied to a temporary file so that
 //! documents can be read again for verification.
 //!
 //! Document ids follow the contract in DESIGN.md: a file's path relative to the folder that was
 //! given (a file given directly: the path as given), `/`-separated; a JSONL record's
-//! `--id-field` value, else `PATH:LINE`.
+//! `--id-field` value, else `PATH:LINE`; a mailbox's message `PATH:N`, N counting from 1.
 //!
 //! Invariants: nothing here holds more than one batch of texts; each document is addressed by a
 //! small [`Locator`] that [`Corpus::load`] turns back into the same [`Document`]; inputs are only
@@ -37,6 +38,16 @@ pub enum Format {
     Jsonl,
     /// The whole file is one e-mail message: its subject and body text.
     Mail,
+    /// A mailbox (mbox): one document per message, each opened by a `From ` line.
+    Mbox,
+}
+
+impl Format {
+    /// Whether a file of this format holds many documents, read as records by
+    /// [`Corpus::for_each_batch`] (JSONL lines, mbox messages) rather than as a whole file.
+    pub fn has_records(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Mbox)
+    }
 }
 
 /// Options that decide which files are read and how records are understood.
@@ -87,16 +98,17 @@ pub struct Document {
 pub struct Locator {
     /// Index into [`Corpus::files`].
     pub file: u32,
-    /// 1-based line for a JSONL record, 0 for a whole file.
+    /// 1-based line for a JSONL record, 1-based number for an mbox message, 0 for a whole
+    /// file.
     pub line: u32,
-    /// Byte offset of the JSONL record's line.
+    /// Byte offset of the JSONL record's line or of the mbox message.
     pub offset: u64,
 }
 
 /// A named input and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
-    /// The input: a path, or `PATH:LINE` for a JSONL record.
+    /// The input: a path, or `PATH:LINE` for a JSONL record (`PATH:N` for a message).
     pub input: String,
     /// The cause, in words.
     pub cause: String,
@@ -125,11 +137,11 @@ pub struct InputFile {
 pub enum Pending {
     /// A whole file.
     File(u32),
-    /// A JSONL line already read.
+    /// A JSONL line or an mbox message already read.
     Line {
         /// Where it is.
         loc: Locator,
-        /// Its bytes, without the line end.
+        /// Its bytes: a line without its line end, a message as it is in the file.
         raw: Vec<u8>,
     },
     /// An input that could not even be listed or read.
@@ -301,6 +313,7 @@ fn format_for(ext: &str) -> Format {
         "html" | "htm" => Format::Html,
         "jsonl" | "ndjson" => Format::Jsonl,
         "eml" => Format::Mail,
+        "mbox" | "mbx" => Format::Mbox,
         _ => Format::Text,
     }
 }
@@ -344,7 +357,9 @@ fn name_extension(name: &[u8]) -> String {
     }
 }
 
-const DEFAULT_EXTENSIONS: [&str; 8] = ["txt", "md", "", "html", "htm", "jsonl", "ndjson", "eml"];
+const DEFAULT_EXTENSIONS: [&str; 10] = [
+    "txt", "md", "", "html", "htm", "jsonl", "ndjson", "eml", "mbox", "mbx",
+];
 
 /// The name of `path`, found under the folder `root`, relative to it with `/` between names.
 fn relative_name(root: &Path, path: &Path) -> String {
@@ -462,11 +477,10 @@ impl Corpus {
         *self.estimate.get_or_init(|| {
             self.files
                 .par_iter()
-                .map(|f| {
-                    if f.format != Format::Jsonl {
-                        return 1;
-                    }
-                    File::open(&f.path).map_or(0, count_lines).max(1)
+                .map(|f| match f.format {
+                    Format::Jsonl => File::open(&f.path).map_or(0, count_lines).max(1),
+                    Format::Mbox => File::open(&f.path).map_or(0, count_messages).max(1),
+                    _ => 1,
                 })
                 .sum()
         })
@@ -507,14 +521,14 @@ impl Corpus {
         stride: u64,
         mut f: impl FnMut(Vec<Pending>),
     ) {
-        if !self.files.iter().any(|file| file.format == Format::Jsonl) {
+        if !self.files.iter().any(|file| file.format.has_records()) {
             self.make_batches(batch, stride, |b| {
                 f(b);
                 true
             });
             return;
         }
-        // JSONL lines are read on a thread of their own, one batch ahead of `f`, so that
+        // JSONL lines and mbox messages are read on a thread of their own, one batch ahead of `f`, so that
         // reading does not wait for the work on the batch before and the other way round.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
         std::thread::scope(|scope| {
@@ -549,10 +563,14 @@ impl Corpus {
                     out.push(Pending::Failed(p.clone()));
                 }
             }
-            if file.format != Format::Jsonl {
+            if !file.format.has_records() {
                 if stride == 1 || self.sample_key(i, 0, &mut key_buf).is_multiple_of(stride) {
                     out.push(Pending::File(i as u32));
                 }
+                continue;
+            }
+            if file.format == Format::Mbox {
+                self.mbox_batches(i, stride, &mut key_buf, &mut out);
                 continue;
             }
             let mut reader = match File::open(&file.path) {
@@ -614,6 +632,61 @@ impl Corpus {
         }
     }
 
+    /// The messages of the mbox file `i` into `out`, as [`Self::make_batches`] does lines of
+    /// a JSONL file: numbered from 1, sampled by `PATH:NUMBER`.
+    fn mbox_batches<F: FnMut(Vec<Pending>) -> bool>(
+        &self,
+        i: usize,
+        stride: u64,
+        key_buf: &mut String,
+        out: &mut Batches<F>,
+    ) {
+        let sampled_problem = |p: &Problem| {
+            stride == 1 || xxhash_rust::xxh3::xxh3_64(p.input.as_bytes()).is_multiple_of(stride)
+        };
+        let mut messages = match File::open(&self.files[i].path) {
+            Ok(h) => Messages::new(h, 0, BlockLines::<File>::BLOCK),
+            Err(e) => {
+                let p = self.file_problem(i, e.to_string());
+                if sampled_problem(&p) {
+                    out.push(Pending::Failed(p));
+                }
+                return;
+            }
+        };
+        let mut number = 0u32;
+        while out.going {
+            match messages.next_message() {
+                None => break,
+                Some(Ok((offset, raw))) => {
+                    number += 1;
+                    if raw.iter().all(|b| b.is_ascii_whitespace())
+                        || (stride > 1
+                            && !self.sample_key(i, number, key_buf).is_multiple_of(stride))
+                    {
+                        continue;
+                    }
+                    let loc = Locator {
+                        file: i as u32,
+                        line: number,
+                        offset,
+                    };
+                    out.push(Pending::Line { loc, raw });
+                }
+                Some(Err(e)) => {
+                    let p = Problem {
+                        input: format!("{}:{}", self.input_name(i), number + 1),
+                        cause: format!("read error, rest of file skipped: {e}"),
+                    };
+                    if sampled_problem(&p) {
+                        out.push(Pending::Failed(p));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
     fn file_problem(&self, file: usize, cause: String) -> Problem {
         Problem {
             input: self.input_name(file),
@@ -653,7 +726,15 @@ impl Corpus {
                 };
                 self.read_file(loc)
             }
-            Pending::Line { loc, raw } => self.parse_record(loc, &raw),
+            Pending::Line { loc, raw } => self.parse_entry(loc, &raw),
+        }
+    }
+
+    /// A record of a file with records: a JSONL line or an mbox message.
+    fn parse_entry(&self, loc: Locator, raw: &[u8]) -> Read1 {
+        match self.files[loc.file as usize].format {
+            Format::Mbox => self.parse_message(loc, raw),
+            _ => self.parse_record(loc, raw),
         }
     }
 
@@ -663,18 +744,29 @@ impl Corpus {
     /// A [`Problem`] naming the input when it can no longer be read or parsed.
     pub fn load(&self, loc: Locator) -> Read1 {
         let file = &self.files[loc.file as usize];
-        if file.format != Format::Jsonl {
+        if !file.format.has_records() {
             return self.read_file(loc);
         }
         let record = || -> std::io::Result<Vec<u8>> {
             let handle = self.jsonl_handle(loc.file)?;
             let mut raw = Vec::new();
+            if file.format == Format::Mbox {
+                let at = At {
+                    file: &handle,
+                    pos: loc.offset,
+                };
+                return match Messages::new(at, loc.offset, 64 << 10).next_message() {
+                    Some(Ok((_, raw))) => Ok(raw),
+                    Some(Err(e)) => Err(e),
+                    None => Err(std::io::ErrorKind::UnexpectedEof.into()),
+                };
+            }
             read_line_at(&handle, loc.offset, &mut raw)?;
             raw.truncate(without_line_end(&raw).len());
             Ok(raw)
         };
         match record() {
-            Ok(raw) => self.parse_record(loc, &raw),
+            Ok(raw) => self.parse_entry(loc, &raw),
             Err(e) => Err(Problem {
                 input: format!("{}:{}", self.input_name(loc.file as usize), loc.line),
                 cause: e.to_string(),
@@ -754,10 +846,7 @@ impl Corpus {
                     id: file.name.clone(),
                     title: mail.subject,
                     text: mail.text,
-                    date: mail
-                        .date
-                        .map(|secs| format!("{:020}", u128::from(secs) * 1_000_000_000))
-                        .or(date),
+                    date: mail.date.map(mail_date).or(date),
                 };
                 keep(&doc, None);
                 return Ok((loc, doc, None));
@@ -789,6 +878,37 @@ impl Corpus {
             },
         };
         Ok((loc, doc, warning))
+    }
+
+    /// A message of an mbox file: its subject and body, as a file of one message gives them;
+    /// its id is `PATH:NUMBER`.
+    fn parse_message(&self, loc: Locator, raw: &[u8]) -> Read1 {
+        let file = &self.files[loc.file as usize];
+        let problem = |cause: String| Problem {
+            input: format!("{}:{}", self.input_name(loc.file as usize), loc.line),
+            cause,
+        };
+        if memchr_nul(raw) {
+            return Err(problem(BINARY_NUL.into()));
+        }
+        let id = format!("{}:{}", file.name, loc.line);
+        if let Some(mail) = crate::mail::mail_text(raw) {
+            let doc = Document {
+                id,
+                title: mail.subject,
+                text: mail.text,
+                date: mail.date.map(mail_date),
+            };
+            return Ok((loc, doc, None));
+        }
+        let (text, warning) = decode(raw.to_vec()).map_err(problem)?;
+        let doc = Document {
+            id,
+            title: None,
+            text,
+            date: None,
+        };
+        Ok((loc, doc, warning.map(problem)))
     }
 
     fn parse_record(&self, loc: Locator, raw: &[u8]) -> Read1 {
@@ -965,6 +1085,98 @@ fn count_lines(source: impl Read) -> usize {
     count
 }
 
+/// The messages of an mbox file in order, each with its bytes as they are in the file (see
+/// [`Corpus::for_each_batch`], which numbers them from 1).
+pub(crate) fn mbox_messages(source: impl Read) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+    let mut messages = Messages::new(source, 0, BlockLines::<File>::BLOCK);
+    std::iter::from_fn(move || messages.next_message().map(|m| m.map(|(_, raw)| raw)))
+}
+
+/// The number of messages in an mbox file, as [`Messages`] splits it.
+fn count_messages(source: impl Read) -> usize {
+    let mut messages = Messages::new(source, 0, BlockLines::<File>::BLOCK);
+    let mut count = 0;
+    while let Some(Ok(_)) = messages.next_message() {
+        count += 1;
+    }
+    count
+}
+
+/// A message's `Date:` (seconds since 1970) as a document date, in a file's date form.
+fn mail_date(secs: u64) -> String {
+    format!("{:020}", u128::from(secs) * 1_000_000_000)
+}
+
+/// The messages of an mbox file in order, each as (byte offset, its bytes): a message opens
+/// with a `From ` line at the start of the source or after an empty line, and runs up to the
+/// next such line. Bytes before the first `From ` line make a message of their own. Read from
+/// a message's offset, the first message is that message, byte for byte.
+struct Messages<R> {
+    lines: BlockLines<R>,
+    /// Offset of the next line.
+    offset: u64,
+    /// The message being gathered, and where it starts.
+    current: Vec<u8>,
+    start: u64,
+    /// Whether the last line was empty, or there was none yet.
+    open: bool,
+}
+
+impl<R: Read> Messages<R> {
+    /// Messages of `source`, whose first byte is at `offset` of the file; `block` bytes read
+    /// at a time.
+    fn new(source: R, offset: u64, block: usize) -> Self {
+        Messages {
+            lines: BlockLines::with_block(source, block),
+            offset,
+            current: Vec::new(),
+            start: offset,
+            open: true,
+        }
+    }
+
+    fn next_message(&mut self) -> Option<std::io::Result<(u64, Vec<u8>)>> {
+        loop {
+            let line = match self.lines.next_line() {
+                None => {
+                    let done = std::mem::take(&mut self.current);
+                    return (!done.is_empty()).then_some(Ok((self.start, done)));
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(line)) => line,
+            };
+            let at = self.offset;
+            self.offset += line.len() as u64;
+            let opens = self.open && line.starts_with(b"From ");
+            self.open = without_line_end(line).is_empty();
+            if opens && !self.current.is_empty() {
+                let done = std::mem::replace(&mut self.current, line.to_vec());
+                let start = std::mem::replace(&mut self.start, at);
+                return Some(Ok((start, done)));
+            }
+            if self.current.is_empty() {
+                self.start = at;
+            }
+            self.current.extend_from_slice(line);
+        }
+    }
+}
+
+/// Reads `file` from `pos` on by positional reads: a file shared by threads needs no seek.
+struct At<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
 /// Pending work gathered into batches for a consumer that may ask to stop.
 struct Batches<F> {
     buf: Vec<Pending>,
@@ -1034,6 +1246,8 @@ struct BlockLines<R> {
     /// From here on, `buf[..end]` has not been searched for a line end.
     searched: usize,
     done: bool,
+    /// Bytes asked for at a time.
+    block: usize,
 }
 
 impl<R: Read> BlockLines<R> {
@@ -1041,6 +1255,11 @@ impl<R: Read> BlockLines<R> {
     const BLOCK: usize = 1 << 20;
 
     fn new(source: R) -> Self {
+        Self::with_block(source, Self::BLOCK)
+    }
+
+    /// Lines of `source`, read `block` bytes at a time.
+    fn with_block(source: R, block: usize) -> Self {
         BlockLines {
             source,
             buf: Vec::new(),
@@ -1048,6 +1267,7 @@ impl<R: Read> BlockLines<R> {
             end: 0,
             searched: 0,
             done: false,
+            block: block.max(1),
         }
     }
 
@@ -1070,8 +1290,8 @@ impl<R: Read> BlockLines<R> {
             self.end -= self.start;
             self.searched -= self.start;
             self.start = 0;
-            if self.buf.len() < self.end + Self::BLOCK {
-                self.buf.resize(self.end + Self::BLOCK, 0);
+            if self.buf.len() < self.end + self.block {
+                self.buf.resize(self.end + self.block, 0);
             }
             match self.source.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.done = true,
@@ -1589,6 +1809,62 @@ mod tests {
             assert_eq!(again.0, loc);
             assert_eq!(again.1, doc);
         }
+    }
+
+    /// An mbox of three messages (CRLF in one, `From ` and `>From ` inside bodies, a blank
+    /// line before the first separator) and a message that is only a separator line.
+    const MBOX: &str = "\nFrom a@x Mon Jan  1 00:00:00 2024\nFrom: a@x\nSubject: One\n\
+        Date: Tue, 02 Jan 2024 10:00:00 +0000\n\nFirst body line.\nFrom here on, more text.\n\
+        >From the archive.\n\nFrom b@y Mon Jan  1 00:00:00 2024\r\nFrom: b@y\r\n\
+        Subject: Two\r\n\r\nSecond body.\r\n\r\nFrom c@z Mon Jan  1 00:00:00 2024\n\
+        From: c@z\nSubject: Three\n\nThird body, no line end at the end of the file.";
+
+    #[test]
+    fn mbox_messages_are_documents_read_again_as_first_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("list.mbox"), MBOX).unwrap();
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], InputOptions::default()).unwrap();
+        assert_eq!(corpus.files()[0].format, Format::Mbox);
+        // The blank line before the first separator is a (blank) message of its own.
+        assert_eq!(corpus.estimate_documents(), 4);
+        let mut first = Vec::new();
+        corpus.for_each_batch(2, |batch| {
+            first.extend(batch.into_iter().map(|p| corpus.read(p).unwrap()));
+        });
+        let got: Vec<(&str, Option<&str>, u32)> = first
+            .iter()
+            .map(|(loc, d, _)| (d.id.as_str(), d.title.as_deref(), loc.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("list.mbox:2", Some("One"), 2),
+                ("list.mbox:3", Some("Two"), 3),
+                ("list.mbox:4", Some("Three"), 4),
+            ]
+        );
+        let one = &first[0].1;
+        assert!(
+            one.text.contains("From here on, more text."),
+            "{}",
+            one.text
+        );
+        assert!(one.text.contains(">From the archive."), "{}", one.text);
+        assert!(!one.text.contains("b@y"), "{}", one.text);
+        assert_eq!(one.date.as_deref(), Some("01704189600000000000"));
+        assert!(first[2]
+            .1
+            .text
+            .ends_with("no line end at the end of the file."));
+        for (loc, doc, _) in &first {
+            assert_eq!(&corpus.load(*loc).unwrap().1, doc);
+        }
+        // Every byte is in exactly one message, in order.
+        let whole: Vec<u8> = mbox_messages(MBOX.as_bytes())
+            .map(|m| m.unwrap())
+            .collect::<Vec<_>>()
+            .concat();
+        assert_eq!(whole, MBOX.as_bytes());
     }
 
     #[test]

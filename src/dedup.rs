@@ -373,6 +373,9 @@ fn write_input(
         if files[i].format == Format::Jsonl {
             return filter_jsonl(input, i as u32, plan, annotate, target);
         }
+        if files[i].format == Format::Mbox {
+            return filter_mbox(input, i as u32, plan, target);
+        }
         if !plan.is_dropped(i as u32, 0) {
             std::fs::copy(input, target).map_err(io_err(input))?;
         }
@@ -413,6 +416,7 @@ fn write_input(
             Some(&i) if files[i].format == Format::Jsonl => {
                 filter_jsonl(src, i as u32, plan, annotate, dest)
             }
+            Some(&i) if files[i].format == Format::Mbox => filter_mbox(src, i as u32, plan, dest),
             Some(&i) if plan.is_dropped(i as u32, 0) => Ok(()),
             _ => std::fs::copy(src, dest).map(|_| ()).map_err(io_err(src)),
         })
@@ -454,6 +458,25 @@ fn filter_jsonl(src: &Path, file: u32, plan: &Plan, annotate: bool, dest: &Path)
             continue;
         }
         w.write_all(&raw).map_err(io_err(dest))?;
+    }
+    w.into_inner()
+        .map_err(|e| io_err(dest)(e.into_error()))?
+        .sync_all()
+        .map_err(io_err(dest))
+}
+
+/// Copies an mbox file message by message, leaving out dropped messages; the rest, blank
+/// stretches included, is kept byte for byte.
+fn filter_mbox(src: &Path, file: u32, plan: &Plan, dest: &Path) -> Result<()> {
+    let reader = std::fs::File::open(src).map_err(io_err(src))?;
+    let mut w = BufWriter::new(std::fs::File::create(dest).map_err(io_err(dest))?);
+    let mut number = 0u32;
+    for message in crate::corpus::mbox_messages(reader) {
+        let raw = message.map_err(io_err(src))?;
+        number += 1;
+        if !plan.is_dropped(file, number) {
+            w.write_all(&raw).map_err(io_err(dest))?;
+        }
     }
     w.into_inner()
         .map_err(|e| io_err(dest)(e.into_error()))?

@@ -11,8 +11,9 @@
 //! Files named `.eml` are read as mail; so is any plain-text file whose first lines are a header
 //! block that only mail has (see [`looks_like_mail`]): Enron-style folders name messages `1.`,
 //! `2.`, Maildir ones `TIME.ID.HOST:2,FLAGS`, and news spools use bare numbers. A message's date
-//! is its `Date:` header rather than the file's time. An mbox file of several messages is not
-//! split; it is read as plain text, as before mail was understood (see [`is_mailbox`]).
+//! is its `Date:` header rather than the file's time. Files named `.mbox` or `.mbx` are split
+//! into their messages by [`crate::corpus`]; a mailbox under another name is not split, and is
+//! read as plain text (see [`is_mailbox`]).
 
 use mail_parser::{Message, MessageParser, PartType};
 

@@ -492,13 +492,10 @@ impl Analysis {
 
         // Pass 1: fingerprint every document.
         let t = Instant::now();
-        let has_jsonl = corpus
-            .files()
-            .iter()
-            .any(|f| f.format == crate::corpus::Format::Jsonl);
+        let has_records = corpus.files().iter().any(|f| f.format.has_records());
         progress.begin(
             "fingerprinting",
-            (!has_jsonl).then_some(corpus.files().len() as u64),
+            (!has_records).then_some(corpus.files().len() as u64),
         );
         // Room for every document up front (a file that is not JSONL is at most one, a JSONL
         // file at most one per line), so that the largest allocation of the run is never

@@ -440,6 +440,61 @@ fn mail_copies_match_on_their_bodies() {
     assert!(!plan.contains("drop resent.eml"), "{plan}");
 }
 
+#[test]
+fn mbox_messages_are_documents_and_dedup_drops_them_from_the_mailbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = "Bo, the capacity numbers for the north leg came back lower than we \
+        planned. Can you move the Tuesday review to Thursday so that gas control \
+        can join us with the revised nominations? Thanks, Ann\r\n";
+    let other = "Bo, lunch on Friday is moved to the cafe across the street because \
+        the kitchen upstairs is closed for repairs all of next week. See you, Ann\r\n";
+    let plain = "Content-Type: text/plain; charset=us-ascii\r\n";
+    let b64 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n";
+    let first = "Mon, 14 May 2001 09:00:00 -0700 (PDT)";
+    let later = "Tue, 15 May 2001 09:00:00 -0700 (PDT)";
+    let separator = "From ann.lee@example.com Mon May 14 16:00:00 2001\r\n";
+    let messages = [
+        format!("{separator}{}\r\n", mail("1", first, "inbox", plain, body)),
+        format!("{separator}{}\r\n", mail("2", first, "inbox", plain, other)),
+        // The same body a day later, base64-encoded, as the last message.
+        format!(
+            "{separator}{}",
+            mail("3", later, "sent", b64, &base64(body.as_bytes()))
+        ),
+    ];
+    std::fs::create_dir_all(d.join("in")).unwrap();
+    std::fs::write(d.join("in/list.mbox"), messages.concat()).unwrap();
+    std::fs::write(d.join("in/copy.eml"), mail("4", first, "sent", plain, body)).unwrap();
+    let input = d.join("in");
+    let out = neardup(&["scan", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let want: BTreeSet<Vec<String>> = [vec![
+        "copy.eml".to_string(),
+        "list.mbox:1".into(),
+        "list.mbox:3".into(),
+    ]]
+    .into();
+    assert_eq!(clusters(&json(&out)), want);
+
+    let target = d.join("out");
+    let run = neardup(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+        "--keep",
+        "newest",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(!target.join("copy.eml").exists());
+    // The kept messages, byte for byte.
+    assert_eq!(
+        std::fs::read_to_string(target.join("list.mbox")).unwrap(),
+        [messages[1].as_str(), messages[2].as_str()].concat()
+    );
+}
+
 /// Standard base64, lines of 76 characters.
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

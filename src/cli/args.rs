@@ -142,7 +142,7 @@ pub struct InputArgs {
     /// File extensions read inside folders, comma-separated (`none` for files without one, or
     /// whose last dot is followed by digits only or a long code, as mail folders name messages:
     /// `1.`, `inmail.12`; files in a Maildir's cur/ and new/ too).
-    /// Default: txt,md,none,html,htm,jsonl,ndjson,eml.
+    /// Default: txt,md,none,html,htm,jsonl,ndjson,eml,mbox,mbx.
     #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
     pub ext: Option<Vec<String>>,
     /// JSONL field holding the text.
