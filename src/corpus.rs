@@ -852,7 +852,18 @@ impl Corpus {
                 return Ok((loc, doc, None));
             }
         }
+        let mailbox = is_mail && crate::mail::is_mailbox(&bytes);
         let (text, warning) = decode(bytes).map_err(|cause| self.file_problem(i, cause))?;
+        // A mailbox not named as one is read whole; say so, and how to have it split.
+        let warning = match (warning, mailbox) {
+            (w, false) => w,
+            (w, true) => Some(
+                w.into_iter()
+                    .chain([MAILBOX_WHOLE.to_string()])
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        };
         let warning = warning.map(|cause| self.file_problem(i, cause));
         let doc = match file.format {
             Format::Html => {
@@ -1310,6 +1321,10 @@ impl<R: Read> BlockLines<R> {
         Some(Ok(line))
     }
 }
+
+/// The warning for a mailbox read as one document.
+const MAILBOX_WHOLE: &str =
+    "an mbox mailbox read as one document; name it .mbox to read its messages one by one";
 
 /// Why a file with a NUL byte is not read.
 const BINARY_NUL: &str = "binary file (contains NUL bytes)";
@@ -1865,6 +1880,17 @@ mod tests {
             .collect::<Vec<_>>()
             .concat();
         assert_eq!(whole, MBOX.as_bytes());
+
+        // Under another name, a mailbox is one document, with a warning that says so.
+        std::fs::write(dir.path().join("Inbox"), MBOX.trim_start()).unwrap();
+        let corpus = Corpus::open(&[dir.path().join("Inbox")], InputOptions::default()).unwrap();
+        let mut read = Vec::new();
+        corpus.for_each_batch(2, |batch| {
+            read.extend(batch.into_iter().map(|p| corpus.read(p).unwrap()));
+        });
+        assert_eq!(read.len(), 1);
+        let warning = read[0].2.as_ref().expect("a warning");
+        assert!(warning.cause.contains("mbox"), "{warning}");
     }
 
     #[test]
