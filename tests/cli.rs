@@ -363,6 +363,17 @@ fn html_pages_are_read_as_visible_text() {
 }
 
 /// A message with Enron-style headers around `body`.
+const MAIL_BODY: &str = "Bo, the capacity numbers for the north leg came back lower than we \
+    planned. Can you move the Tuesday review to Thursday so that gas control \
+    can join us with the revised nominations? Thanks, Ann\r\n";
+const MAIL_OTHER: &str = "Bo, lunch on Friday is moved to the cafe across the street because \
+    the kitchen upstairs is closed for repairs all of next week. See you, Ann\r\n";
+const PLAIN: &str = "Content-Type: text/plain; charset=us-ascii\r\n";
+const BASE64: &str =
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n";
+const FIRST_DATE: &str = "Mon, 14 May 2001 09:00:00 -0700 (PDT)";
+const LATER_DATE: &str = "Tue, 15 May 2001 09:00:00 -0700 (PDT)";
+
 fn mail(id: &str, date: &str, folder: &str, extra: &str, body: &str) -> String {
     format!(
         "Message-ID: <{id}.JavaMail.evans@thyme>\r\nDate: {date}\r\n\
@@ -376,24 +387,18 @@ fn mail(id: &str, date: &str, folder: &str, extra: &str, body: &str) -> String {
 fn mail_copies_match_on_their_bodies() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = "Bo, the capacity numbers for the north leg came back lower than we \
-        planned. Can you move the Tuesday review to Thursday so that gas control \
-        can join us with the revised nominations? Thanks, Ann\r\n";
-    let other = "Bo, lunch on Friday is moved to the cafe across the street because \
-        the kitchen upstairs is closed for repairs all of next week. See you, Ann\r\n";
+    let (body, other) = (MAIL_BODY, MAIL_OTHER);
     for sub in ["inbox", "Maildir/cur"] {
         std::fs::create_dir_all(d.join(sub)).unwrap();
     }
     // A Maildir message's name has what looks like an extension.
     let maildir = "Maildir/cur/989856000.M12P34.mx:2,S";
-    let plain = "Content-Type: text/plain; charset=us-ascii\r\n";
-    let first = "Mon, 14 May 2001 09:00:00 -0700 (PDT)";
-    let later = "Tue, 15 May 2001 09:00:00 -0700 (PDT)";
+    let (plain, first, later) = (PLAIN, FIRST_DATE, LATER_DATE);
     // The same message in the recipient's folder (Enron names files "1.") and the sender's.
     std::fs::write(d.join("inbox/1."), mail("101", first, "inbox", plain, body)).unwrap();
     std::fs::write(d.join(maildir), mail("202", first, "sent", plain, body)).unwrap();
     // Sent again a day later, base64-encoded: no word of its raw text is in the others.
-    let b64 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n";
+    let b64 = BASE64;
     std::fs::write(
         d.join("resent.eml"),
         mail("303", later, "sent", b64, &base64(body.as_bytes())),
@@ -444,15 +449,8 @@ fn mail_copies_match_on_their_bodies() {
 fn mbox_messages_are_documents_and_dedup_drops_them_from_the_mailbox() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = "Bo, the capacity numbers for the north leg came back lower than we \
-        planned. Can you move the Tuesday review to Thursday so that gas control \
-        can join us with the revised nominations? Thanks, Ann\r\n";
-    let other = "Bo, lunch on Friday is moved to the cafe across the street because \
-        the kitchen upstairs is closed for repairs all of next week. See you, Ann\r\n";
-    let plain = "Content-Type: text/plain; charset=us-ascii\r\n";
-    let b64 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n";
-    let first = "Mon, 14 May 2001 09:00:00 -0700 (PDT)";
-    let later = "Tue, 15 May 2001 09:00:00 -0700 (PDT)";
+    let (body, other, plain, b64) = (MAIL_BODY, MAIL_OTHER, PLAIN, BASE64);
+    let (first, later) = (FIRST_DATE, LATER_DATE);
     let separator = "From ann.lee@example.com Mon May 14 16:00:00 2001\r\n";
     let messages = [
         format!("{separator}{}\r\n", mail("1", first, "inbox", plain, body)),
