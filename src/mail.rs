@@ -20,7 +20,7 @@ use mail_parser::{Message, MessageParser, PartType};
 /// A message, ready to become a [`crate::corpus::Document`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
-    /// The subject, whitespace collapsed; `None` when absent or blank.
+    /// The subject's [`topic`], whitespace collapsed; `None` when absent or blank.
     pub subject: Option<String>,
     /// The subject (if any) on the first line, then the body text.
     pub text: String,
@@ -139,10 +139,67 @@ pub fn mail_text(bytes: &[u8]) -> Option<Mail> {
         .filter(|d| d.is_valid())
         .and_then(|d| u64::try_from(d.to_timestamp()).ok());
     Some(Mail {
-        subject,
+        subject: subject.map(|s| topic(&s).to_owned()),
         text,
         date,
     })
+}
+
+/// Reply and forward markers, as mail programs in several languages write them before a
+/// colon: Re, Fw, Fwd; German AW, WG; Nordic SV, VS, VL; French TR; Spanish RV; Portuguese
+/// RES, ENC; Dutch Antw; Polish Odp.
+const MARKERS: [&str; 14] = [
+    "re", "fw", "fwd", "aw", "wg", "sv", "vs", "vl", "tr", "rv", "res", "enc", "antw", "odp",
+];
+
+/// What a subject is about: `subject` without the reply and forward markers (`Re:`, `Fwd:`,
+/// `AW:`, `Re[2]:`, `Re^3:`, ...) and mailing-list tags (`[dev]`) that open it, so that a
+/// thread's messages share one headline. A subject of nothing else stays as it is.
+///
+/// ```
+/// assert_eq!(neardup::mail::topic("Re: Fwd: [dev] AW: Harbour budget"), "Harbour budget");
+/// assert_eq!(neardup::mail::topic("Re[2]: Harbour"), "Harbour");
+/// assert_eq!(neardup::mail::topic("Regarding the harbour"), "Regarding the harbour");
+/// assert_eq!(neardup::mail::topic("Re:"), "Re:");
+/// ```
+pub fn topic(subject: &str) -> &str {
+    let mut s = subject.trim_start();
+    loop {
+        let before = s.len();
+        if let Some(rest) = s.strip_prefix('[') {
+            if let Some(end) = rest.find(']').filter(|&e| e <= 40) {
+                s = rest[end + 1..].trim_start();
+            }
+        }
+        let word_end = s.find(|c: char| !c.is_alphabetic()).unwrap_or(s.len());
+        if MARKERS
+            .iter()
+            .any(|m| s[..word_end].eq_ignore_ascii_case(m))
+        {
+            let mut rest = &s[word_end..];
+            // A count of replies: `Re[2]:`, `Re(2):`, `Re^2:`.
+            if let Some(r) = rest.strip_prefix(['[', '(']) {
+                if let Some(e) = r.find([']', ')']) {
+                    if r[..e].bytes().all(|b| b.is_ascii_digit()) {
+                        rest = &r[e + 1..];
+                    }
+                }
+            } else if let Some(r) = rest.strip_prefix('^') {
+                rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
+            }
+            if let Some(r) = rest.trim_start().strip_prefix([':', '\u{ff1a}']) {
+                s = r.trim_start();
+            }
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    if s.is_empty() {
+        subject.trim()
+    } else {
+        s
+    }
 }
 
 fn subject_of(message: &Message) -> Option<String> {
@@ -244,9 +301,36 @@ mod tests {
     }
 
     #[test]
+    fn topics_lose_their_markers_and_tags() {
+        let cases = [
+            ("Harbour budget", "Harbour budget"),
+            ("RE: FW: Harbour budget", "Harbour budget"),
+            ("Re(2): Re^3: AW: WG: SV: Harbour", "Harbour"),
+            ("[city-council] Re: [PATCH v2] Harbour", "Harbour"),
+            ("Re\u{ff1a}港の予算", "港の予算"),
+            ("  Fwd :  spaced colon", "spaced colon"),
+            // Words that only begin like markers, markers without a colon, long brackets.
+            ("Reply needed: harbour", "Reply needed: harbour"),
+            ("Fwd harbour budget", "Fwd harbour budget"),
+            ("Re[two]: harbour", "Re[two]: harbour"),
+            (
+                "[a bracket far longer than any list tag would ever be] harbour",
+                "[a bracket far longer than any list tag would ever be] harbour",
+            ),
+            // Nothing else: kept.
+            ("[dev]", "[dev]"),
+            ("Re: ", "Re:"),
+        ];
+        for (subject, want) in cases {
+            assert_eq!(topic(subject), want, "{subject:?}");
+        }
+    }
+
+    #[test]
     fn headers_are_left_out_and_the_subject_leads() {
         let m = mail_text(ENRON.as_bytes()).unwrap();
-        assert_eq!(m.subject.as_deref(), Some("Re: forecast for next week"));
+        // The headline is the topic; the text keeps the subject as written.
+        assert_eq!(m.subject.as_deref(), Some("forecast for next week"));
         assert_eq!(
             m.text,
             "Re: forecast for next week\nHere is our forecast.\r\nFrom the desk, Phillip\r\n"
