@@ -20,6 +20,12 @@ pub const READ_BATCH_DOCS: usize = 2048;
 /// Bytes of words the boilerplate census keeps of the documents it read, so that the first
 /// pass does not read and split them again (an eighth of a `--memory` budget, when smaller).
 pub const CENSUS_KEEP_BYTES: usize = 96 << 20;
+/// Bytes of shingle sets the first pass keeps for verification, of documents that share a
+/// band with one read before them (most will be in a candidate pair), so that verification
+/// does not read them again (an eighth of a `--memory` budget, when smaller).
+pub const VERIFY_KEEP_BYTES: usize = 128 << 20;
+/// Bytes of the table of band keys that picks those documents (see [`crate::lsh`]).
+pub const SEEN_BANDS_BYTES: usize = 16 << 20;
 /// Shingle sets held at once while verifying.
 pub const VERIFY_BATCH_DOCS: usize = 4096;
 

@@ -17,6 +17,8 @@
 //! Invariants: every pair `(a, b)` has `a < b`, appears once, and the output is sorted, so it
 //! does not depend on thread count.
 
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::shingle::fmix64;
@@ -255,9 +257,118 @@ where
     merge_sorted_pairs(parts)
 }
 
+/// Band keys of the documents fingerprinted so far, shared by the threads of the first pass:
+/// tells whether a document shares a band with one recorded before it, so most likely will be
+/// in a candidate pair, before any table is built. Lossy, never wrong the harmful way for its
+/// use: it records only the first [`SeenBands::bands`] bands, a slot holds 32 bits of a key
+/// (two keys alike in those bits pass for one, about once in four billion lookups), and once
+/// three quarters full it records nothing more and answers no. Which document counts as first
+/// depends on thread timing; whatever is decided with it must not change a result.
+pub(crate) struct SeenBands {
+    slots: Vec<AtomicU32>,
+    mask: usize,
+    params: LshParams,
+    /// Keys recorded or being recorded, against `limit`.
+    filled: AtomicUsize,
+    limit: usize,
+}
+
+/// Most bands [`SeenBands`] records of a document.
+pub(crate) const SEEN_BANDS: usize = 8;
+
+impl SeenBands {
+    /// Room for the first [`SEEN_BANDS`] bands (cut as `params` cuts) of `docs` documents,
+    /// within `max_bytes`.
+    pub(crate) fn new(docs: usize, params: LshParams, max_bytes: usize) -> SeenBands {
+        let params = LshParams {
+            bands: params.bands.min(SEEN_BANDS),
+            rows: params.rows,
+        };
+        // Half full at most, for short probe sequences; always room for one document.
+        let want = (2 * (docs.max(1) * (params.bands + 1))).next_power_of_two();
+        let most = (max_bytes / 4).max(1).next_power_of_two();
+        let len = want
+            .min(most)
+            .max(4 * (params.bands + 1).next_power_of_two());
+        SeenBands {
+            slots: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            mask: len - 1,
+            params,
+            filled: AtomicUsize::new(0),
+            limit: len / 4 * 3,
+        }
+    }
+
+    /// Records `content` (a hash of the document's text) and the bands of `sig`; true when no
+    /// earlier document had this text and one had at least one of these bands.
+    pub(crate) fn shares_a_band(&self, content: u64, sig: &[u16]) -> bool {
+        let keys = self.params.bands + 1;
+        if self.filled.fetch_add(keys, Ordering::Relaxed) + keys > self.limit {
+            return false;
+        }
+        // An exact copy is left to the exact-duplicate stage: its bands are its original's.
+        if self.record(fmix64(content ^ 0x5ee9_ba9d_0000_0001)) {
+            return false;
+        }
+        let mut seen = false;
+        for band in 0..self.params.bands {
+            let start = band * self.params.rows;
+            seen |= self.record(band_key(&sig[start..start + self.params.rows], band));
+        }
+        seen
+    }
+
+    /// Records `key`; true when it was recorded before.
+    fn record(&self, key: u64) -> bool {
+        let tag = key as u32 | 1;
+        let mut at = (key >> 32) as usize & self.mask;
+        loop {
+            let slot = &self.slots[at];
+            match slot.compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return false,
+                Err(found) if found == tag => return true,
+                Err(_) => at = (at + 1) & self.mask,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_bands_answer_for_shared_bands_of_new_texts_only() {
+        let params = LshParams { bands: 16, rows: 4 };
+        let seen = SeenBands::new(100, params, 1 << 20);
+        let a: Vec<u16> = (0..64).collect();
+        // `b` agrees with `a` in its third band only; `c` in none.
+        let mut b: Vec<u16> = (1000..1064).collect();
+        b[8..12].copy_from_slice(&a[8..12]);
+        let c: Vec<u16> = (2000..2064).collect();
+        assert!(!seen.shares_a_band(1, &a));
+        assert!(seen.shares_a_band(2, &b));
+        assert!(!seen.shares_a_band(3, &c));
+        // A copy of an earlier text is not reported, whatever its bands.
+        assert!(!seen.shares_a_band(1, &b));
+        // A band past the recorded ones does not count.
+        let mut d: Vec<u16> = (3000..3064).collect();
+        d[4 * SEEN_BANDS..4 * SEEN_BANDS + 4]
+            .copy_from_slice(&a[4 * SEEN_BANDS..4 * SEEN_BANDS + 4]);
+        assert!(!seen.shares_a_band(4, &d));
+        // Once three quarters full, the table records nothing and says no.
+        let tiny = SeenBands::new(1, params, 0);
+        let slots = tiny.slots.len();
+        let mut saw_full = false;
+        for t in 0..slots as u64 {
+            let sig: Vec<u16> = (0..64).map(|i| (t * 64 + i) as u16).collect();
+            saw_full |= !tiny.shares_a_band(100 + t, &sig)
+                && tiny.filled.load(Ordering::Relaxed) > tiny.limit;
+        }
+        assert!(saw_full);
+        // A new text with the bands of the first: a table with room would say yes.
+        assert!(!tiny.shares_a_band(u64::MAX, &(0..64).collect::<Vec<u16>>()));
+    }
 
     #[test]
     fn key_bit_sort_equals_a_whole_value_sort() {

@@ -4,10 +4,13 @@
 //!
 //! Memory holds, per document, one signature (`num_perm` × 2 bytes) and a small [`DocMeta`];
 //! texts are never held all at once. A document is read to fingerprint it and once more if it
-//! is in a candidate pair; one in the boilerplate census's sample is read by the census too,
-//! unless the census kept its words (up to [`CENSUS_KEEP_BYTES`] of them).
+//! is in a candidate pair, unless the first pass kept its shingle set (up to
+//! [`VERIFY_KEEP_BYTES`] of them, for documents that share a band with one read before them);
+//! one in the boilerplate census's sample is read by the census too, unless the census kept
+//! its words (up to [`CENSUS_KEEP_BYTES`] of them).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,11 +19,14 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::boilerplate::{Boilerplate, Census, Kept, LineScratch};
 use crate::cluster::{self, UnionFind};
-use crate::config::{ScanConfig, CENSUS_KEEP_BYTES, READ_BATCH_DOCS, VERIFY_BATCH_DOCS};
+use crate::config::{
+    ScanConfig, CENSUS_KEEP_BYTES, READ_BATCH_DOCS, SEEN_BANDS_BYTES, VERIFY_BATCH_DOCS,
+    VERIFY_KEEP_BYTES,
+};
 use crate::corpus::{Corpus, Locator, Pending, Problem};
 use crate::error::Result;
 use crate::lsh;
-use crate::lsh::LshParams;
+use crate::lsh::{LshParams, SeenBands};
 use crate::minhash::{self, MinHasher};
 use crate::normalize::{normalize_into, word_count, word_hashes_into};
 use crate::progress::Progress;
@@ -61,6 +67,10 @@ pub struct Stats {
     pub checked: usize,
     /// Pairs that passed verification.
     pub verified: usize,
+    /// Documents whose shingle set the first pass kept for verification, instead of it
+    /// reading them again (thread timing decides among near-simultaneous ones: it may differ
+    /// by a few between runs).
+    pub kept_sets: usize,
     /// With a `--memory` budget that the corpus passed: the band-table runs written per band.
     pub spill_runs: Option<usize>,
 }
@@ -311,8 +321,39 @@ enum Outcome {
         sig: Vec<u16>,
         bytes: u64,
         warning: Option<Problem>,
+        /// Its sorted shingle set, when kept for verification.
+        set: Option<Box<[u64]>>,
     },
     Skip(Problem),
+}
+
+/// Keeps, within a budget, the shingle sets of documents that share a band with one read
+/// before them, for verification. What it keeps is exactly what verification would read, so
+/// which documents it keeps (thread timing decides among near-simultaneous ones) changes no
+/// result, only how many documents are read again.
+struct SetKeeper {
+    seen: SeenBands,
+    room: AtomicUsize,
+}
+
+impl SetKeeper {
+    /// `s.shingles` (the set of the document with exact-duplicate hash `content` and signature
+    /// `sig`), sorted, when worth keeping and within the budget.
+    fn keep(&self, content: u128, sig: &[u16], s: &mut Scratch) -> Option<Box<[u64]>> {
+        if self.room.load(Ordering::Relaxed) == 0 || !self.seen.shares_a_band(content as u64, sig) {
+            return None;
+        }
+        let bytes = s.shingles.len() * std::mem::size_of::<u64>();
+        self.room
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| {
+                r.checked_sub(bytes)
+            })
+            .ok()?;
+        let mut set = s.shingles.clone();
+        crate::shingle::sort_hashes(&mut set, &mut s.table);
+        set.dedup();
+        Some(set.into_boxed_slice())
+    }
 }
 
 /// In containment mode, lines of at least this many words are a document's body: containment
@@ -447,6 +488,8 @@ pub struct Analysis {
     pub best: DocMap<u32, (u32, Overlap)>,
     sigs: Signatures,
     boilerplate: Boilerplate,
+    /// Shingle sets the first pass kept for verification, by document (empty when none).
+    pass_sets: Vec<Option<Box<[u64]>>>,
     /// Timings and counts.
     pub stats: Stats,
     /// Inputs that were skipped, in input order.
@@ -527,6 +570,15 @@ impl Analysis {
             sigs.reserve_exact(expected * k);
         }
         let mut write_error: Option<std::io::Error> = None;
+        // Sets kept for verification, by document as `metas`; only a set-by-set verification
+        // of whole sets can use them.
+        let keeper = (config.verify && config.containment.is_none()).then(|| SetKeeper {
+            seen: SeenBands::new(expected, params, SEEN_BANDS_BYTES),
+            room: AtomicUsize::new(config.memory.map_or(VERIFY_KEEP_BYTES, |m| {
+                VERIFY_KEEP_BYTES.min((m / 8) as usize)
+            })),
+        });
+        let mut pass_sets: Vec<Option<Box<[u64]>>> = Vec::new();
         let mut seen_ids: HashSet<u128> = HashSet::with_capacity(expected);
         // A batch's outcomes are taken in (in input order, on one thread) while the next batch
         // is fingerprinted, so that neither core waits for that sequential step.
@@ -539,6 +591,7 @@ impl Analysis {
                         sig,
                         bytes,
                         warning,
+                        set,
                     } => {
                         warnings.extend(warning);
                         if !seen_ids.insert(xxh3_128(meta.id.as_bytes())) {
@@ -553,6 +606,10 @@ impl Analysis {
                         }
                         stats.bytes += bytes;
                         metas.push(meta);
+                        if keeper.is_some() {
+                            stats.kept_sets += usize::from(set.is_some());
+                            pass_sets.push(set);
+                        }
                         match writer.as_mut() {
                             Some(w) => {
                                 if let Err(e) = w.push(&sig) {
@@ -588,6 +645,8 @@ impl Analysis {
                                     hasher.signature_into(&s.shingles, &mut s.mins, &mut s.full);
                                     let mut sig = vec![0u16; k];
                                     minhash::shorten(&s.full, &mut sig);
+                                    let set =
+                                        keeper.as_ref().and_then(|kp| kp.keep(f.content, &sig, s));
                                     Outcome::Doc {
                                         meta: DocMeta {
                                             id: f.id,
@@ -600,6 +659,7 @@ impl Analysis {
                                         sig,
                                         bytes: f.bytes,
                                         warning: f.warning,
+                                        set,
                                     }
                                 }
                             };
@@ -638,7 +698,11 @@ impl Analysis {
         };
         // In place too: a reordered copy is fresh memory, touched on one thread.
         permute(&mut metas, &order);
+        if !pass_sets.is_empty() {
+            permute(&mut pass_sets, &order);
+        }
         drop(order);
+        drop(keeper);
         stats.stages.push(("fingerprint", t.elapsed()));
         let n = metas.len();
 
@@ -730,6 +794,7 @@ impl Analysis {
             best: DocMap::default(),
             sigs,
             boilerplate,
+            pass_sets,
             stats: Stats::default(),
             skipped,
             warnings,
@@ -749,6 +814,7 @@ impl Analysis {
             .map(|(i, o)| (pairs[i as usize].0, pairs[i as usize].1, o))
             .collect();
         drop(pairs);
+        analysis.pass_sets = Vec::new();
         progress.finish();
         stats.verified = accepted.len();
         stats.stages.push(("verify", t.elapsed()));
@@ -936,6 +1002,12 @@ impl Analysis {
     /// A document's shingle sets read again, or `None` (with the reason recorded) when it can
     /// no longer be read or has changed since the first pass.
     fn load(&self, corpus: &Corpus, config: &ScanConfig, d: u32) -> Option<Sets> {
+        if let Some(Some(set)) = self.pass_sets.get(d as usize) {
+            return Some(Sets {
+                all: set.to_vec(),
+                body: Vec::new(),
+            });
+        }
         let meta = &self.metas[d as usize];
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
@@ -1182,6 +1254,37 @@ mod tests {
                 (got.loc, got.id, got.date, got.bytes, got.warning),
                 (loc, doc.id, doc.date, doc.text.len() as u64, warning)
             );
+        }
+    }
+
+    /// Sets the first pass kept are what verification would have read: every verified pair
+    /// scores the same when both of its documents are read again.
+    #[test]
+    fn kept_sets_verify_as_sets_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let synth = crate::synth::SynthConfig {
+            docs: 600,
+            seed: 5,
+            ..Default::default()
+        };
+        crate::synth::generate(&synth, dir.path()).unwrap();
+        let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
+        let config = ScanConfig::default();
+        let analysis = Analysis::run(&corpus, &config, &crate::progress::NoProgress).unwrap();
+        assert!(analysis.pass_sets.is_empty(), "freed after verification");
+        assert!(
+            analysis.stats.kept_sets >= 50,
+            "{}",
+            analysis.stats.kept_sets
+        );
+        let mut pairs: Vec<(u32, u32)> = analysis.known.keys().copied().collect();
+        pairs.sort_unstable();
+        assert!(pairs.len() >= 50, "{}", pairs.len());
+        let again = analysis.overlaps(&corpus, &config, &pairs, |_| true);
+        assert_eq!(again.len(), pairs.len());
+        for (i, o) in again {
+            let pair = pairs[i as usize];
+            assert_eq!(analysis.known[&pair], o, "{pair:?}");
         }
     }
 

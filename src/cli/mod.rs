@@ -107,6 +107,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
             "candidates": st.candidates,
             "checked": st.checked,
             "verified": st.verified,
+            "kept_for_verification": st.kept_sets,
             "spill_runs_per_band": st.spill_runs,
             "clusters": s.exact_clusters + s.near_clusters,
             "duplicates": s.duplicates,
