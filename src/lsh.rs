@@ -260,7 +260,7 @@ where
 /// Band keys of the documents fingerprinted so far, shared by the threads of the first pass:
 /// tells whether a document shares a band with one recorded before it, so most likely will be
 /// in a candidate pair, before any table is built. Lossy, never wrong the harmful way for its
-/// use: it records only the first [`SeenBands::bands`] bands, a slot holds 32 bits of a key
+/// use: it records only the first [`SEEN_BANDS`] bands, a slot holds 32 bits of a key
 /// (two keys alike in those bits pass for one, about once in four billion lookups), and once
 /// three quarters full it records nothing more and answers no. Which document counts as first
 /// depends on thread timing; whatever is decided with it must not change a result.

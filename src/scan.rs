@@ -356,6 +356,14 @@ impl SetKeeper {
     }
 }
 
+/// Bytes a store of what one pass saves for a later one may hold: `most`, or an eighth of the
+/// `--memory` budget when smaller.
+fn keep_budget(config: &ScanConfig, most: usize) -> usize {
+    config.memory.map_or(most, |m| {
+        most.min(usize::try_from(m / 8).unwrap_or(usize::MAX))
+    })
+}
+
 /// In containment mode, lines of at least this many words are a document's body: containment
 /// is measured on the body, so that a page's own headline, byline, links and teaser (short
 /// lines) do not count against a truncated copy.
@@ -522,9 +530,7 @@ impl Analysis {
         // Word shingles of the documents the census read are taken from what it kept, within a
         // budget, instead of reading them again.
         let keep_bytes = match config.shingle {
-            ShingleKind::Word(_) => config.memory.map_or(CENSUS_KEEP_BYTES, |m| {
-                CENSUS_KEEP_BYTES.min((m / 8) as usize)
-            }),
+            ShingleKind::Word(_) => keep_budget(config, CENSUS_KEEP_BYTES),
             _ => 0,
         };
         let (boilerplate, mut census) =
@@ -574,9 +580,7 @@ impl Analysis {
         // of whole sets can use them.
         let keeper = (config.verify && config.containment.is_none()).then(|| SetKeeper {
             seen: SeenBands::new(expected, params, SEEN_BANDS_BYTES),
-            room: AtomicUsize::new(config.memory.map_or(VERIFY_KEEP_BYTES, |m| {
-                VERIFY_KEEP_BYTES.min((m / 8) as usize)
-            })),
+            room: AtomicUsize::new(keep_budget(config, VERIFY_KEEP_BYTES)),
         });
         let mut pass_sets: Vec<Option<Box<[u64]>>> = Vec::new();
         let mut seen_ids: HashSet<u128> = HashSet::with_capacity(expected);
