@@ -8,7 +8,7 @@ use neardup::boilerplate::{Boilerplate, LineScratch};
 use neardup::html::html_text;
 use neardup::mail::mail_text;
 use neardup::normalize::normalize_into;
-use neardup::shingle::{ShingleKind, Shingler};
+use neardup::shingle::{dedup_hashes, ShingleKind, Shingler};
 
 fn sample_text() -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
@@ -86,6 +86,35 @@ fn bench(c: &mut Criterion) {
                 got.len()
             })
         });
+    }
+    g.finish();
+
+    // The first pass of scan needs a document's shingle set only for its signature and size:
+    // repeats are taken out by a hash table, in no particular order. Documents of news size.
+    let mut g = c.benchmark_group("shingle set (scan's first pass)");
+    let shingler = Shingler::new(ShingleKind::Word(4), 1);
+    let (mut s, mut words, mut all) = (LineScratch::default(), Vec::new(), Vec::new());
+    bp.words_into(&text, &mut s, &mut words);
+    shingler.from_words_into(&words, &mut all);
+    for size in [300usize, 1000, 3000] {
+        // A document's shingles with repeats: a run of the sample, then part of it again.
+        let mut doc: Vec<u64> = all[..size].to_vec();
+        doc.extend_from_slice(&all[size / 3..size / 2]);
+        let mut want = doc.clone();
+        want.sort_unstable();
+        want.dedup();
+        let (mut got, mut table) = (Vec::with_capacity(doc.len()), Vec::new());
+        g.throughput(Throughput::Elements(doc.len() as u64));
+        g.bench_function(format!("{size} shingles"), |b| {
+            b.iter(|| {
+                got.clear();
+                got.extend_from_slice(&doc);
+                dedup_hashes(&mut got, &mut table);
+                got.len()
+            })
+        });
+        got.sort_unstable();
+        assert_eq!(got, want, "{size} shingles");
     }
     g.finish();
 }

@@ -96,6 +96,8 @@ pub(crate) struct Scratch {
     words: Vec<u64>,
     pub(crate) shingles: Vec<u64>,
     table: Vec<u64>,
+    /// The table of [`crate::shingle::dedup_hashes`].
+    slots: Vec<u32>,
     pub(crate) mins: minhash::Scratch,
     /// A signature at full width, before [`minhash::shorten`].
     full: Vec<u32>,
@@ -119,6 +121,7 @@ impl Scratch {
         release(&mut self.words);
         release(&mut self.shingles);
         release(&mut self.table);
+        release(&mut self.slots);
         if self.norm.capacity() > 8 * SCRATCH_KEEP {
             self.norm = String::new();
         }
@@ -275,9 +278,10 @@ impl<'a> Fingerprinter<'a> {
                 crate::shingle::sort_hashes(&mut s.shingles, &mut s.table);
                 s.shingles.dedup();
             } else {
-                crate::shingle::dedup_hashes(&mut s.shingles, &mut s.table);
+                crate::shingle::dedup_hashes(&mut s.shingles, &mut s.slots);
             }
             release(&mut s.table);
+            release(&mut s.slots);
         } else {
             self.shingler
                 .shingles_into(&s.norm, &mut s.words, &mut s.shingles);
@@ -1364,6 +1368,7 @@ mod tests {
             ("words", s.words.capacity()),
             ("shingles", s.shingles.capacity()),
             ("table", s.table.capacity()),
+            ("slots", s.slots.capacity()),
         ] {
             assert!(cap <= SCRATCH_KEEP, "{name}: room for {cap}");
         }

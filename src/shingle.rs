@@ -300,7 +300,7 @@ impl Shingler {
 /// they index an open-addressing table as they are. When only the set matters and not its
 /// order, this is several times cheaper than sorting. More than [`DEDUP_TABLE_MAX`] values are
 /// sorted instead, so their order is not kept.
-pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
+pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u32>) {
     if v.len() < 2 {
         return;
     }
@@ -314,27 +314,25 @@ pub fn dedup_hashes(v: &mut Vec<u64>, table: &mut Vec<u64>) {
     }
     // At most a quarter full: a probe that finds its slot taken is a mispredicted branch, and
     // at half full (the usual sizing) those cost more than clearing a table twice the size.
+    // A slot holds the place of its value among those kept so far, plus one (0 marks a free
+    // slot): half the bytes of the value itself, so half the table to clear per document.
     let mask = (4 * v.len()).next_power_of_two() - 1;
     table.clear();
     table.resize(mask + 1, 0);
-    // 0 marks a free slot, so the value 0 is tracked on its own.
-    let mut zero_seen = false;
     let mut kept = 0;
     for r in 0..v.len() {
         let x = v[r];
-        let new = if x == 0 {
-            !std::mem::replace(&mut zero_seen, true)
-        } else {
-            let mut i = (x >> 32) as usize & mask;
-            loop {
-                match table[i] {
-                    0 => {
-                        table[i] = x;
-                        break true;
-                    }
-                    t if t == x => break false,
-                    _ => i = (i + 1) & mask,
+        let mut i = (x >> 32) as usize & mask;
+        let new = loop {
+            match table[i] {
+                0 => {
+                    // `kept` is below DEDUP_TABLE_MAX, far below u32::MAX.
+                    table[i] = kept as u32 + 1;
+                    break true;
                 }
+                // Places below `kept` are never written again, and `kept <= r`.
+                t if v[t as usize - 1] == x => break false,
+                _ => i = (i + 1) & mask,
             }
         };
         if new {
