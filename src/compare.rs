@@ -122,11 +122,11 @@ pub fn compare(a: &str, b: &str, config: &ScanConfig) -> Comparison {
     let o = body_overlap(
         &Sets {
             body: fp.body_shingles(a, &mut fs),
-            all: sa,
+            all: sa.into(),
         },
         &Sets {
             body: fp.body_shingles(b, &mut fs),
-            all: sb,
+            all: sb.into(),
         },
     );
     Comparison {

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -326,7 +326,7 @@ enum Outcome {
         bytes: u64,
         warning: Option<Problem>,
         /// Its sorted shingle set, when kept for verification.
-        set: Option<Box<[u64]>>,
+        set: Option<Arc<[u64]>>,
     },
     Skip(Problem),
 }
@@ -343,7 +343,7 @@ struct SetKeeper {
 impl SetKeeper {
     /// `s.shingles` (the set of the document with exact-duplicate hash `content` and signature
     /// `sig`), sorted, when worth keeping and within the budget.
-    fn keep(&self, content: u128, sig: &[u16], s: &mut Scratch) -> Option<Box<[u64]>> {
+    fn keep(&self, content: u128, sig: &[u16], s: &mut Scratch) -> Option<Arc<[u64]>> {
         if self.room.load(Ordering::Relaxed) == 0 || !self.seen.shares_a_band(content as u64, sig) {
             return None;
         }
@@ -353,10 +353,10 @@ impl SetKeeper {
                 r.checked_sub(bytes)
             })
             .ok()?;
-        let mut set = s.shingles.clone();
-        crate::shingle::sort_hashes(&mut set, &mut s.table);
-        set.dedup();
-        Some(set.into_boxed_slice())
+        // Unique already (see `Fingerprinter::cut`); sorted in place, since the first pass
+        // needs only its size after this.
+        crate::shingle::sort_hashes(&mut s.shingles, &mut s.table);
+        Some(Arc::from(s.shingles.as_slice()))
     }
 }
 
@@ -501,7 +501,7 @@ pub struct Analysis {
     sigs: Signatures,
     boilerplate: Boilerplate,
     /// Shingle sets the first pass kept for verification, by document (empty when none).
-    pass_sets: Vec<Option<Box<[u64]>>>,
+    pass_sets: Vec<Option<Arc<[u64]>>>,
     /// Timings and counts.
     pub stats: Stats,
     /// Inputs that were skipped, in input order.
@@ -586,7 +586,7 @@ impl Analysis {
             seen: SeenBands::new(expected, params, SEEN_BANDS_BYTES),
             room: AtomicUsize::new(keep_budget(config, VERIFY_KEEP_BYTES)),
         });
-        let mut pass_sets: Vec<Option<Box<[u64]>>> = Vec::new();
+        let mut pass_sets: Vec<Option<Arc<[u64]>>> = Vec::new();
         let mut seen_ids: HashSet<u128> = HashSet::with_capacity(expected);
         // A batch's outcomes are taken in (in input order, on one thread) while the next batch
         // is fingerprinted, so that neither core waits for that sequential step.
@@ -1012,7 +1012,7 @@ impl Analysis {
     fn load(&self, corpus: &Corpus, config: &ScanConfig, d: u32) -> Option<Sets> {
         if let Some(Some(set)) = self.pass_sets.get(d as usize) {
             return Some(Sets {
-                all: set.to_vec(),
+                all: Arc::clone(set),
                 body: Vec::new(),
             });
         }
@@ -1027,13 +1027,8 @@ impl Analysis {
                 let sets = SCRATCH.with_borrow_mut(|s| {
                     let same = fp.shingles(&doc.text, s) == meta.content;
                     let sets = same.then(|| Sets {
-                        // A copy of exactly the set's size, the buffer stays for the next one;
-                        // a large one is taken instead.
-                        all: if s.shingles.capacity() > SCRATCH_KEEP {
-                            std::mem::take(&mut s.shingles)
-                        } else {
-                            s.shingles.clone()
-                        },
+                        // A copy of exactly the set's size; the buffer stays for the next one.
+                        all: Arc::from(s.shingles.as_slice()),
                         body: if config.containment.is_some() {
                             fp.body_shingles(&doc.text, s)
                         } else {

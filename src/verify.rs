@@ -57,8 +57,9 @@ pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
 /// The shingles of one document as verification needs them.
 #[derive(Clone, Debug, Default)]
 pub struct Sets {
-    /// Every shingle, sorted and unique.
-    pub all: Vec<u64>,
+    /// Every shingle, sorted and unique; shared, so that a set the first pass kept is lent to
+    /// verification rather than copied.
+    pub all: std::sync::Arc<[u64]>,
     /// The shingles of the document's body lines (see [`body_overlap`]), sorted and unique;
     /// empty when only Jaccard is wanted.
     pub body: Vec<u64>,
@@ -259,7 +260,7 @@ mod tests {
     fn body_containment_ignores_page_furniture() {
         // A: body 1..=8 plus furniture 100, 101; B holds all of A's body.
         let a = Sets {
-            all: vec![1, 2, 3, 4, 5, 6, 7, 8, 100, 101],
+            all: vec![1, 2, 3, 4, 5, 6, 7, 8, 100, 101].into(),
             body: (1..=8).collect(),
         };
         let b = Sets {
