@@ -18,11 +18,11 @@ pub const DEFAULT_SEED: u64 = 1;
 /// Documents read per batch in the first pass.
 pub const READ_BATCH_DOCS: usize = 2048;
 /// Bytes of words the boilerplate census keeps of the documents it read, so that the first
-/// pass does not read and split them again (an eighth of a `--memory` budget, when smaller).
+/// pass does not read and split them again (less under `--memory`: see `MemoryPlan` in `scan.rs`).
 pub const CENSUS_KEEP_BYTES: usize = 96 << 20;
 /// Bytes of shingle sets the first pass keeps for verification, of documents that share a
 /// band with one read before them (most will be in a candidate pair), so that verification
-/// does not read them again (an eighth of a `--memory` budget, when smaller).
+/// does not read them again (less under `--memory`).
 pub const VERIFY_KEEP_BYTES: usize = 128 << 20;
 /// Bytes of the table of band keys that picks those documents (see [`crate::lsh`]).
 pub const SEEN_BANDS_BYTES: usize = 16 << 20;

@@ -360,12 +360,60 @@ impl SetKeeper {
     }
 }
 
-/// Bytes a store of what one pass saves for a later one may hold: `most`, or an eighth of the
-/// `--memory` budget when smaller.
-fn keep_budget(config: &ScanConfig, most: usize) -> usize {
-    config.memory.map_or(most, |m| {
-        most.min(usize::try_from(m / 8).unwrap_or(usize::MAX))
-    })
+/// How a run shares its memory. Without `--memory`, the stores of what one pass saves for a
+/// later one have fixed bounds and nothing spills. With a budget, the part no spilling removes
+/// ([`META_BYTES_PER_DOC`] per document) comes first, then the signatures and their band keys
+/// when they fit (otherwise they spill); each store gets at most an eighth of what is left; the
+/// band-table runs of a spilled corpus get the rest.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct MemoryPlan {
+    /// Signatures and band tables go to disk.
+    spill: bool,
+    /// Bytes of words the boilerplate census keeps for the first pass.
+    census: usize,
+    /// Bytes of shingle sets the first pass keeps for verification.
+    verify: usize,
+    /// Bytes of the table of band keys that picks those sets.
+    seen: usize,
+    /// Bytes for each band's sorted runs, when spilled.
+    runs: usize,
+}
+
+impl MemoryPlan {
+    fn new(memory: Option<u64>, docs: usize, k: usize) -> Self {
+        let Some(m) = memory else {
+            return MemoryPlan {
+                spill: false,
+                census: CENSUS_KEEP_BYTES,
+                verify: VERIFY_KEEP_BYTES,
+                seen: SEEN_BANDS_BYTES,
+                runs: 0,
+            };
+        };
+        let docs = docs as u64;
+        let fixed = docs * META_BYTES_PER_DOC;
+        let signatures = docs * (2 * k as u64 + 32);
+        let spill = fixed + signatures > m;
+        let left = m.saturating_sub(fixed + if spill { 0 } else { signatures });
+        let share = |most: usize| most.min(usize::try_from(left / 8).unwrap_or(usize::MAX));
+        let (census, verify, seen) = (
+            share(CENSUS_KEEP_BYTES),
+            share(VERIFY_KEEP_BYTES),
+            share(SEEN_BANDS_BYTES),
+        );
+        // The kept sets and the band-key table live while the band tables are built.
+        let runs = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(verify + seen)
+            .max(16 << 20);
+        MemoryPlan {
+            spill,
+            census,
+            verify,
+            seen,
+            runs,
+        }
+    }
 }
 
 /// In containment mode, lines of at least this many words are a document's body: containment
@@ -531,10 +579,11 @@ impl Analysis {
 
         let t = Instant::now();
         progress.begin("boilerplate", None);
+        let plan = MemoryPlan::new(config.memory, corpus.estimate_documents(), k);
         // Word shingles of the documents the census read are taken from what it kept, within a
         // budget, instead of reading them again.
         let keep_bytes = match config.shingle {
-            ShingleKind::Word(_) => keep_budget(config, CENSUS_KEEP_BYTES),
+            ShingleKind::Word(_) => plan.census,
             _ => 0,
         };
         let (boilerplate, mut census) =
@@ -556,25 +605,18 @@ impl Analysis {
         let expected = corpus.estimate_documents();
         let mut metas: Vec<DocMeta> = Vec::with_capacity(expected);
         let mut sigs: Vec<u16> = Vec::new();
-        // With a budget the corpus would pass, signatures go to disk as they come.
-        let budget = config.memory.map(|m| {
-            let docs = expected as u64;
-            let need = docs * (2 * k as u64 + 32 + META_BYTES_PER_DOC);
-            (
-                need > m,
-                m.saturating_sub(docs * META_BYTES_PER_DOC).max(16 << 20),
-            )
-        });
         let spill_err = |e: std::io::Error, dir: &std::path::Path| crate::Error::Io {
             path: dir.to_path_buf(),
             source: e,
         };
-        let mut writer = match budget {
-            Some((true, _)) => Some(
+        // With a budget the corpus would pass, signatures go to disk as they come.
+        let mut writer = if plan.spill {
+            Some(
                 crate::spill::SignatureWriter::new(k)
                     .map_err(|e| spill_err(e, &std::env::temp_dir()))?,
-            ),
-            _ => None,
+            )
+        } else {
+            None
         };
         if writer.is_none() {
             sigs.reserve_exact(expected * k);
@@ -583,8 +625,8 @@ impl Analysis {
         // Sets kept for verification, by document as `metas`; only a set-by-set verification
         // of whole sets can use them.
         let keeper = (config.verify && config.containment.is_none()).then(|| SetKeeper {
-            seen: SeenBands::new(expected, params, SEEN_BANDS_BYTES),
-            room: AtomicUsize::new(keep_budget(config, VERIFY_KEEP_BYTES)),
+            seen: SeenBands::new(expected, params, plan.seen),
+            room: AtomicUsize::new(plan.verify),
         });
         let mut pass_sets: Vec<Option<Arc<[u64]>>> = Vec::new();
         let mut seen_ids: HashSet<u128> = HashSet::with_capacity(expected);
@@ -736,11 +778,10 @@ impl Analysis {
         let t = Instant::now();
         progress.begin("candidates", None);
         let size = |d: u32| metas[d as usize].shingles;
-        let run_budget = budget.map_or(0, |b| b.1 as usize);
         let find = |p: LshParams, keep: &(dyn Fn(u32, u32) -> bool + Sync)| match &sigs {
             Signatures::Memory(v) => Ok((lsh::candidates(v, k, &unique, p, keep), None)),
             Signatures::Disk(s) => s
-                .candidates(&unique, p, keep, run_budget)
+                .candidates(&unique, p, keep, plan.runs)
                 .map(|(c, runs)| (c, Some(runs)))
                 .map_err(|e| crate::Error::Io {
                     path: std::env::temp_dir(),
@@ -1289,6 +1330,48 @@ mod tests {
             let pair = pairs[i as usize];
             assert_eq!(analysis.known[&pair], o, "{pair:?}");
         }
+    }
+
+    /// Under `--memory`, what is held at once stays within the budget whenever the budget covers
+    /// the part no spilling removes (and the smallest run buffer); without one, the fixed bounds.
+    #[test]
+    fn the_memory_plan_stays_within_the_budget() {
+        let free = MemoryPlan::new(None, 1_000_000, 128);
+        assert!(!free.spill);
+        assert_eq!(
+            (free.census, free.verify, free.seen),
+            (CENSUS_KEEP_BYTES, VERIFY_KEEP_BYTES, SEEN_BANDS_BYTES)
+        );
+        let k = 128u64;
+        for docs in [1_000u64, 150_000, 1_000_000] {
+            let fixed = docs * META_BYTES_PER_DOC;
+            let signatures = docs * (2 * k + 32);
+            for m in [64u64 << 20, 200 << 20, 512 << 20, 1 << 30, 4 << 30] {
+                let p = MemoryPlan::new(Some(m), docs as usize, k as usize);
+                assert_eq!(p.spill, fixed + signatures > m, "{docs} docs, {m} bytes");
+                let stores = (p.census + p.verify + p.seen) as u64;
+                if fixed + (16 << 20) + stores > m {
+                    // Too small for what cannot spill: stores shrink to nothing much.
+                    assert!(stores <= 3 * (m.saturating_sub(fixed) / 8) + 3, "{p:?}");
+                    continue;
+                }
+                let held = if p.spill {
+                    // While band tables are built: the kept sets, the band-key table, the runs.
+                    fixed + (p.verify + p.seen + p.runs) as u64
+                } else {
+                    fixed + signatures + stores
+                };
+                assert!(held <= m, "{docs} docs, {m} bytes: {p:?} holds {held}");
+                // A budget large enough leaves the stores their full size.
+                if m - fixed - signatures >= 8 * VERIFY_KEEP_BYTES as u64 {
+                    assert_eq!(p.verify, VERIFY_KEEP_BYTES, "{docs} docs, {m} bytes");
+                }
+            }
+        }
+        // The budget of the README's million-document run: nearly all of it is per document.
+        let tight = MemoryPlan::new(Some(512 << 20), 1_000_000, 128);
+        assert!(tight.spill);
+        assert!(tight.verify < 4 << 20, "{tight:?}");
     }
 
     /// Within a budget, the census keeps the first documents in input order, and only those.

@@ -291,7 +291,8 @@ pub struct EngineArgs {
     pub boilerplate_min_docs: usize,
     /// Memory budget (e.g. 512M, 4G): past it, signatures and LSH band tables go to
     /// temporary files (under TMPDIR) as sorted runs, merged band by band. What stays in
-    /// memory, about 0.5 KiB per document, is counted first.
+    /// memory, about 0.5 KiB per document, is counted first; what one pass keeps for the next
+    /// (words, shingle sets) shrinks to fit what is left.
     #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
     pub memory: Option<u64>,
 }
