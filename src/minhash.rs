@@ -256,27 +256,40 @@ impl MinHasher {
             let (r0, _) = self.draw(h, 0);
             s.perms.swap(start, start + r0);
         }
+        // Shingle `p`'s draw of round `j`: position `r` of its permutation, and the value's
+        // fraction bits. Of the swap of positions j and r, only r is written: later rounds
+        // draw from positions above j. Returns whether the bin was empty.
+        let visit = |mins: &mut [u64], p: &mut [u8], j: usize, r: usize, frac: u64| {
+            let bin = p[r] as usize;
+            p[r] = p[j];
+            let slot = &mut mins[bin];
+            let was_empty = *slot == EMPTY;
+            *slot = (*slot).min((j as u64) << FRAC_BITS | frac);
+            was_empty
+        };
         let mut j = 1;
-        // A few dozen shingles or more: each round's hashes mixed at once. Fewer take many
-        // rounds of a few draws each, cheaper one at a time.
-        let at_once = s.hashes.len() >= 32;
-        while empty > 0 && j < k {
-            if at_once {
+        // A few dozen shingles or more: each round's hashes mixed at once, and the empty bins
+        // counted once per round (counted at every draw, they were a tenth of the work of a
+        // round of a few hundred draws). Fewer take many rounds of a few draws each, cheaper
+        // one at a time.
+        if s.hashes.len() >= 32 {
+            while empty > 0 && j < k {
                 mix_all(&s.hashes, round_key(j), &mut s.round);
+                for (&z, p) in s.round.iter().zip(s.perms.chunks_exact_mut(k)) {
+                    let (r, frac) = self.place(z, j);
+                    visit(&mut s.mins, p, j, r, frac);
+                }
+                empty = s.mins.iter().filter(|&&m| m == EMPTY).count();
+                j += 1;
             }
-            for (i, (&h, p)) in s.hashes.iter().zip(s.perms.chunks_exact_mut(k)).enumerate() {
-                let (r, frac) = if at_once {
-                    self.place(s.round[i], j)
-                } else {
-                    self.draw(h, j)
-                };
-                p.swap(j, r);
-                let value = (j as u64) << FRAC_BITS | frac;
-                let slot = &mut s.mins[p[j] as usize];
-                empty -= usize::from(*slot == EMPTY);
-                *slot = (*slot).min(value);
+        } else {
+            while empty > 0 && j < k {
+                for (&h, p) in s.hashes.iter().zip(s.perms.chunks_exact_mut(k)) {
+                    let (r, frac) = self.draw(h, j);
+                    empty -= usize::from(visit(&mut s.mins, p, j, r, frac));
+                }
+                j += 1;
             }
-            j += 1;
         }
     }
 
