@@ -1343,10 +1343,12 @@ mod tests {
             (CENSUS_KEEP_BYTES, VERIFY_KEEP_BYTES, SEEN_BANDS_BYTES)
         );
         let k = 128u64;
+        let mut checked = [0; 2];
         for docs in [1_000u64, 150_000, 1_000_000] {
             let fixed = docs * META_BYTES_PER_DOC;
             let signatures = docs * (2 * k + 32);
-            for m in [64u64 << 20, 200 << 20, 512 << 20, 1 << 30, 4 << 30] {
+            let mib = [64u64, 110, 200, 512, 700, 1024, 4096];
+            for m in mib.map(|x| x << 20) {
                 let p = MemoryPlan::new(Some(m), docs as usize, k as usize);
                 assert_eq!(p.spill, fixed + signatures > m, "{docs} docs, {m} bytes");
                 let stores = (p.census + p.verify + p.seen) as u64;
@@ -1362,12 +1364,15 @@ mod tests {
                     fixed + signatures + stores
                 };
                 assert!(held <= m, "{docs} docs, {m} bytes: {p:?} holds {held}");
+                checked[usize::from(p.spill)] += 1;
                 // A budget large enough leaves the stores their full size.
-                if m - fixed - signatures >= 8 * VERIFY_KEEP_BYTES as u64 {
+                if m >= fixed + signatures + 8 * VERIFY_KEEP_BYTES as u64 {
                     assert_eq!(p.verify, VERIFY_KEEP_BYTES, "{docs} docs, {m} bytes");
                 }
             }
         }
+        // Both kinds of run were checked against their budget, not only passed over.
+        assert!(checked[0] > 0 && checked[1] > 0, "{checked:?}");
         // The budget of the README's million-document run: nearly all of it is per document.
         let tight = MemoryPlan::new(Some(512 << 20), 1_000_000, 128);
         assert!(tight.spill);
