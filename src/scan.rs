@@ -360,6 +360,9 @@ impl SetKeeper {
     }
 }
 
+/// The smallest buffer for a band's sorted runs, whatever the budget.
+const MIN_RUN_BYTES: usize = 16 << 20;
+
 /// How a run shares its memory. Without `--memory`, the stores of what one pass saves for a
 /// later one have fixed bounds and nothing spills. With a budget, the part no spilling removes
 /// ([`META_BYTES_PER_DOC`] per document) comes first, then the signatures and their band keys
@@ -405,7 +408,7 @@ impl MemoryPlan {
         let runs = usize::try_from(left)
             .unwrap_or(usize::MAX)
             .saturating_sub(verify + seen)
-            .max(16 << 20);
+            .max(MIN_RUN_BYTES);
         MemoryPlan {
             spill,
             census,
@@ -579,7 +582,9 @@ impl Analysis {
 
         let t = Instant::now();
         progress.begin("boilerplate", None);
-        let plan = MemoryPlan::new(config.memory, corpus.estimate_documents(), k);
+        // At most one document per file that is not JSONL, one per line of a JSONL file.
+        let expected = corpus.estimate_documents();
+        let plan = MemoryPlan::new(config.memory, expected, k);
         // Word shingles of the documents the census read are taken from what it kept, within a
         // budget, instead of reading them again.
         let keep_bytes = match config.shingle {
@@ -599,10 +604,8 @@ impl Analysis {
             "fingerprinting",
             (!has_records).then_some(corpus.files().len() as u64),
         );
-        // Room for every document up front (a file that is not JSONL is at most one, a JSONL
-        // file at most one per line), so that the largest allocation of the run is never
+        // Room for every document up front, so that the largest allocation of the run is never
         // copied to grow: the copy would briefly hold both.
-        let expected = corpus.estimate_documents();
         let mut metas: Vec<DocMeta> = Vec::with_capacity(expected);
         let mut sigs: Vec<u16> = Vec::new();
         let spill_err = |e: std::io::Error, dir: &std::path::Path| crate::Error::Io {
@@ -1352,7 +1355,7 @@ mod tests {
                 let p = MemoryPlan::new(Some(m), docs as usize, k as usize);
                 assert_eq!(p.spill, fixed + signatures > m, "{docs} docs, {m} bytes");
                 let stores = (p.census + p.verify + p.seen) as u64;
-                if fixed + (16 << 20) + stores > m {
+                if fixed + MIN_RUN_BYTES as u64 + stores > m {
                     // Too small for what cannot spill: stores shrink to nothing much.
                     assert!(stores <= 3 * (m.saturating_sub(fixed) / 8) + 3, "{p:?}");
                     continue;
