@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
+use crate::folders::Folders;
 
 /// How a file's bytes become documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +165,8 @@ pub struct Corpus {
     extracted: OnceLock<crate::extracted::Store>,
     /// JSONL files kept open by [`Corpus::load`], by index into `files`.
     open_jsonl: Mutex<HashMap<u32, Arc<File>>>,
+    /// Handles on the folders most files are in, to open those files by name.
+    folders: Folders,
     _stdin: Option<tempfile::NamedTempFile>,
 }
 
@@ -403,6 +406,7 @@ impl Corpus {
             estimate: OnceLock::new(),
             extracted: OnceLock::new(),
             open_jsonl: Mutex::new(HashMap::new()),
+            folders: Folders::default(),
             _stdin: None,
         };
         for path in paths {
@@ -452,6 +456,7 @@ impl Corpus {
                 corpus.ignored += part.ignored;
             }
         }
+        corpus.folders = Folders::new(corpus.files.iter().map(|f| f.path.as_path()));
         Ok(corpus)
     }
 
@@ -817,7 +822,7 @@ impl Corpus {
             }
         };
         let mut date = None;
-        let read = File::open(&file.path).and_then(|h| {
+        let read = self.folders.open(i, &file.path).and_then(|h| {
             // One metadata call gives the date and the size: `read_to_end` on a bare `Vec`
             // would ask for the size again and seek, two more system calls per file.
             let meta = h.metadata()?;

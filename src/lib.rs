@@ -26,6 +26,7 @@ pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod extracted;
+mod folders;
 pub mod headline;
 pub mod html;
 pub mod index;
