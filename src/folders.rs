@@ -56,7 +56,12 @@ impl Folders {
                 continue;
             };
             match runs.last_mut() {
-                Some((first, len, p)) if *p == parent && *first + *len == i => *len += 1,
+                // Compared as bytes: two spellings of one folder only split a run.
+                Some((first, len, p))
+                    if p.as_os_str() == parent.as_os_str() && *first + *len == i =>
+                {
+                    *len += 1
+                }
                 _ => runs.push((i, 1, parent)),
             }
         }
@@ -100,6 +105,7 @@ impl Folders {
     }
 
     /// The open handle on the folder of file number `file`, if it has one.
+    #[cfg_attr(not(unix), allow(dead_code))]
     fn handle(&self, file: usize) -> Option<&Handle> {
         let at = *self.of_file.get(file)?;
         let folder = self.folders.get(at as usize)?;
