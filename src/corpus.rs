@@ -1342,17 +1342,15 @@ const MAX_INVALID_SHARE: f64 = 0.25;
 /// shrunk since is read until the end.
 fn read_whole(mut file: File, size: u64) -> std::io::Result<Vec<u8>> {
     let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let mut bytes = vec![0u8; size.saturating_add(1).min(1 << 30)];
-    let mut len = 0;
+    let mut bytes: Vec<u8> = Vec::with_capacity(size.saturating_add(1).min(1 << 30));
     loop {
-        if len == bytes.len() {
-            bytes.resize(2 * len.max(4096), 0);
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve(bytes.len().max(4096));
         }
-        match file.read(&mut bytes[len..]) {
+        match read_into_spare(&mut file, &mut bytes) {
             Ok(0) => break,
-            Ok(n) => {
-                len += n;
-                if len == size && len < bytes.len() {
+            Ok(_) => {
+                if bytes.len() == size && bytes.len() < bytes.capacity() {
                     break;
                 }
             }
@@ -1360,8 +1358,25 @@ fn read_whole(mut file: File, size: u64) -> std::io::Result<Vec<u8>> {
             Err(e) => return Err(e),
         }
     }
-    bytes.truncate(len);
     Ok(bytes)
+}
+
+/// One read from `file` into the room `bytes` has beyond its length, which grows by what was
+/// read. The room is not zeroed first: the kernel writes into it directly.
+#[cfg(unix)]
+fn read_into_spare(file: &mut File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    Ok(rustix::io::read(&*file, rustix::buffer::spare_capacity(bytes))?)
+}
+
+/// [`read_into_spare`] where reading into uninitialized memory has no safe call: the room is
+/// zeroed first.
+#[cfg(not(unix))]
+fn read_into_spare(file: &mut File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    let len = bytes.len();
+    bytes.resize(bytes.capacity(), 0);
+    let got = file.read(&mut bytes[len..]);
+    bytes.truncate(len + *got.as_ref().unwrap_or(&0));
+    got
 }
 
 /// Bytes → text. Binary content (a NUL byte, or mostly invalid UTF-8) is an error; some invalid
