@@ -426,6 +426,17 @@ impl Page {
         self.pending.clear();
     }
 
+    /// Whether [`Self::text`] would do nothing with text read now: it is hidden, and it is not
+    /// part of the title or of the first `<h1>`, nor directly inside the head (where it would
+    /// begin the body).
+    #[inline]
+    fn text_is_unused(&self) -> bool {
+        self.hidden > 0
+            && !self.in_title
+            && self.h1 != 1
+            && self.stack.last().is_some_and(|o| o.key != HEAD)
+    }
+
     fn text(&mut self, t: &str) {
         if self.in_title {
             if self.title.is_none() {
@@ -475,7 +486,11 @@ impl Emitter for Reader<'_> {
         None
     }
     fn emit_string(&mut self, s: &[u8]) {
-        self.0.pending.extend_from_slice(s);
+        // Scripts and styles are most of the bytes of many pages: their text is not even
+        // copied. What `text` does with it depends on nothing that changes before the flush.
+        if !self.0.text_is_unused() {
+            self.0.pending.extend_from_slice(s);
+        }
     }
     fn init_start_tag(&mut self) {
         self.0.flush();
@@ -670,6 +685,18 @@ mod tests {
                 "ab\nc",
             ),
             ("<textarea>typed</textarea><template><p>tpl</p></template><p>v</p>", None, "typed\nv"),
+            // Hidden text that still counts: inside the first <h1> (for the headline), and
+            // text straight inside the head, which begins the body.
+            (
+                "<h1>Big<script>x</script> day</h1><p>t</p>",
+                Some("Bigx day"),
+                "Big day\nt",
+            ),
+            (
+                "<head><script>var s;</script>stray words<style>p{}</style></head><p>p</p>",
+                None,
+                "stray words\np",
+            ),
             ("plain text only & more", None, "plain text only & more"),
             ("a</p>b</br>c", None, "a\nb\nc"),
             ("<svg><g><path d=x/><path/></g><p>out of the drawing</p>", None, "out of the drawing"),
