@@ -1,7 +1,10 @@
 //! Writes a synthetic scraped-news corpus with planted duplicates and its ground truth.
 //!
 //! `cargo run --release --example gen-corpus -- --docs 100000 --out /tmp/corpus`
-//! `  [--source DIR] [--seed N] [--copy-share F] [--sites N] [--truncated] [--jsonl]`
+//! `  [--source DIR] [--seed N] [--copy-share F] [--sites N] [--truncated] [--jsonl | --html | --mail]`
+//!
+//! `--html` writes each article as a news site's web page, `--mail` as an e-mail message; the
+//! truth file is the same.
 //!
 //! Then: `neardup scan /tmp/corpus/docs --format json > r.json` and
 //! `neardup eval --truth /tmp/corpus/truth.jsonl r.json`.
@@ -9,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use neardup::synth::{generate, SynthConfig};
+use neardup::synth::{generate, SynthConfig, SynthFormat};
 
 fn main() -> ExitCode {
     let mut config = SynthConfig::default();
@@ -32,6 +35,8 @@ fn main() -> ExitCode {
                 "--out" => out = Some(PathBuf::from(value()?)),
                 "--truncated" => config.truncated = true,
                 "--jsonl" => config.jsonl = true,
+                "--html" => config.format = SynthFormat::Html,
+                "--mail" => config.format = SynthFormat::Mail,
                 other => return Err(format!("unknown option {other}")),
             }
             Ok(())

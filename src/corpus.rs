@@ -1365,7 +1365,10 @@ fn read_whole(mut file: File, size: u64) -> std::io::Result<Vec<u8>> {
 /// read. The room is not zeroed first: the kernel writes into it directly.
 #[cfg(unix)]
 fn read_into_spare(file: &mut File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
-    Ok(rustix::io::read(&*file, rustix::buffer::spare_capacity(bytes))?)
+    Ok(rustix::io::read(
+        &*file,
+        rustix::buffer::spare_capacity(bytes),
+    )?)
 }
 
 /// [`read_into_spare`] where reading into uninitialized memory has no safe call: the room is

@@ -42,6 +42,23 @@ pub struct SynthConfig {
     pub truncated: bool,
     /// Write one JSONL file (`corpus.jsonl`, fields `id` and `text`) instead of a folder.
     pub jsonl: bool,
+    /// What each file of a folder holds: the article as text, as a web page, or as a message.
+    pub format: SynthFormat,
+}
+
+/// What the files of a generated folder are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SynthFormat {
+    /// `.txt` files: the page's text.
+    #[default]
+    Text,
+    /// `.html` pages: the same lines as visible paragraphs, in a page with the weight of a news
+    /// site's (metadata, an inline style and script sheet, a navigation bar of links with
+    /// attributes, a JSON state blob). The site's name and navigation are visible.
+    Html,
+    /// `.eml` messages: routing and address headers, the headline as subject, the page's text
+    /// as body; one in three bodies quoted-printable.
+    Mail,
 }
 
 impl Default for SynthConfig {
@@ -54,6 +71,7 @@ impl Default for SynthConfig {
             source: None,
             truncated: false,
             jsonl: false,
+            format: SynthFormat::Text,
         }
     }
 }
@@ -431,6 +449,7 @@ fn retype(text: &str, rng: &mut Rng) -> String {
 /// One generated document.
 struct Doc {
     text: String,
+    headline: String,
     family: usize,
     kind: &'static str,
 }
@@ -490,6 +509,7 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
         let text = layout(&sites[site_ix], &article, &mut rng, &prose);
         docs.push(Doc {
             text: text.clone(),
+            headline: article.headline.clone(),
             family,
             kind,
         });
@@ -520,8 +540,8 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
             let copy_kind = *rng.pick(kinds);
             // Copies under another site may land on a heavy template too.
             let other_site = rng.below(sites.len());
-            let text = match copy_kind {
-                "exact" => text.clone(),
+            let (text, headline) = match copy_kind {
+                "exact" => (text.clone(), article.headline.clone()),
                 "syndicated" => {
                     let mut a = article.clone();
                     a.headline = prose.headline(&mut rng);
@@ -529,7 +549,7 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                     if rng.chance(0.3) {
                         copy_edit(&mut a, &mut rng, &prose, 0.015);
                     }
-                    layout(&sites[other_site], &a, &mut rng, &prose)
+                    (layout(&sites[other_site], &a, &mut rng, &prose), a.headline)
                 }
                 "copyedit" => {
                     let mut a = article.clone();
@@ -539,9 +559,9 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                         let i = rng.below(a.paras.len() - 1);
                         a.paras.swap(i, i + 1);
                     }
-                    layout(&sites[site_ix], &a, &mut rng, &prose)
+                    (layout(&sites[site_ix], &a, &mut rng, &prose), a.headline)
                 }
-                "retyped" => retype(&text, &mut rng),
+                "retyped" => (retype(&text, &mut rng), article.headline.clone()),
                 "updated" => {
                     let mut a = article.clone();
                     let n = rng.range(30, 90);
@@ -550,7 +570,7 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                     for (i, p) in update.into_iter().enumerate() {
                         a.paras.insert(i, p);
                     }
-                    layout(&sites[site_ix], &a, &mut rng, &prose)
+                    (layout(&sites[site_ix], &a, &mut rng, &prose), a.headline)
                 }
                 _ => {
                     let mut a = article.clone();
@@ -570,11 +590,12 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
                     paras.push("Continue reading on our partner site.".into());
                     a.paras = paras;
                     a.headline = prose.headline(&mut rng);
-                    layout(&sites[other_site], &a, &mut rng, &prose)
+                    (layout(&sites[other_site], &a, &mut rng, &prose), a.headline)
                 }
             };
             docs.push(Doc {
                 text,
+                headline,
                 family,
                 kind: copy_kind,
             });
@@ -593,6 +614,12 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
     std::fs::create_dir_all(out)?;
     let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.jsonl"))?);
     let mut jsonl = if config.jsonl {
+        if config.format != SynthFormat::Text {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a JSONL dump holds text only: pages and messages are written as folders",
+            ));
+        }
         Some(std::io::BufWriter::new(std::fs::File::create(
             out.join("corpus.jsonl"),
         )?))
@@ -600,9 +627,14 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
         std::fs::create_dir_all(out.join("docs"))?;
         None
     };
+    let ext = match config.format {
+        SynthFormat::Text => "txt",
+        SynthFormat::Html => "html",
+        SynthFormat::Mail => "eml",
+    };
     for (i, d) in docs.iter().enumerate() {
         // Folders of 1000 files, as large crawls are usually laid out.
-        let id = format!("{:04}/{:07}.txt", i / 1000, i);
+        let id = format!("{:04}/{:07}.{ext}", i / 1000, i);
         match &mut jsonl {
             Some(w) => {
                 serde_json::to_writer(&mut *w, &serde_json::json!({"id": id, "text": d.text}))?;
@@ -613,7 +645,12 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
                 if i % 1000 == 0 {
                     std::fs::create_dir_all(path.parent().expect("file in a folder"))?;
                 }
-                std::fs::write(path, &d.text)?;
+                let body = match config.format {
+                    SynthFormat::Text => d.text.clone(),
+                    SynthFormat::Html => html_page(d),
+                    SynthFormat::Mail => message(d, i, config.seed),
+                };
+                std::fs::write(path, body)?;
             }
         }
         serde_json::to_writer(
@@ -627,4 +664,209 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
         w.flush()?;
     }
     Ok(docs.len())
+}
+
+fn escape_html(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `d` as a news site's page: every non-empty line of its text a paragraph (the headline a
+/// heading), around them what makes real pages heavy and what no reader sees. The furniture
+/// depends on the site (the text's first line), so a site's pages share it.
+fn html_page(d: &Doc) -> String {
+    let site = d.text.lines().next().unwrap_or_default().trim();
+    let h = fmix64(xxhash_rust::xxh3::xxh3_64(site.as_bytes()));
+    let variant = (h % 97) as usize;
+    let mut page = String::with_capacity(4 * d.text.len() + 40_000);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{} | {}</title>\n",
+        escape_html(&d.headline),
+        escape_html(site)
+    );
+    for i in 0..16 {
+        let _ = writeln!(
+            page,
+            "<meta property=\"og:field{i}\" content=\"value {i} of site {variant}\">"
+        );
+    }
+    for i in 0..8 {
+        let _ = writeln!(
+            page,
+            "<link rel=\"preload\" href=\"/static/{variant}/chunk-{i:04x}.js\" as=\"script\" crossorigin=\"anonymous\">"
+        );
+    }
+    page.push_str("<style>\n");
+    for i in 0..60 + variant {
+        let _ = writeln!(
+            page,
+            ".s{variant}-c{i} {{ margin: {i}px 0; color: #{:06x}; }} .s{variant}-c{i} > a:hover {{ text-decoration: underline; }}",
+            (h as usize + i) % 0xff_ffff
+        );
+    }
+    page.push_str("</style>\n<script>\n");
+    for i in 0..80 + variant {
+        let _ = writeln!(
+            page,
+            "function f{i}(a, b) {{ if (a < b && b > {i}) {{ return a * {i} + b; }} return document.getElementById('x{i}'); }}"
+        );
+    }
+    page.push_str("</script></head>\n<body class=\"page article\"><div id=\"root\"><header class=\"site-header\"><nav class=\"nav\"><ul>\n");
+    for i in 0..12 {
+        let _ = writeln!(
+            page,
+            "<li class=\"nav__item\"><a class=\"nav__link\" href=\"/section/{i}/\" data-track=\"nav-{i}\">Section {i}</a></li>"
+        );
+    }
+    page.push_str("</ul></nav></header>\n<main><article class=\"article\">\n");
+    for (n, line) in d.text.lines().map(str::trim_end).enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line == d.headline {
+            let _ = writeln!(
+                page,
+                "<h1 class=\"article__title\">{}</h1>",
+                escape_html(line)
+            );
+        } else {
+            let _ = writeln!(
+                page,
+                "<div class=\"block block-{n}\" data-block=\"{n}\"><p class=\"paragraph\">{}</p></div>",
+                escape_html(line)
+            );
+        }
+    }
+    page.push_str("</article></main>\n<script type=\"application/json\" id=\"state\">{\"items\":[");
+    for i in 0..40 {
+        let _ = write!(
+            page,
+            "{}{{\"id\":{i},\"url\":\"https://example.com/{variant}/{i}\",\"tags\":[\"a\",\"b\"]}}",
+            if i > 0 { "," } else { "" }
+        );
+    }
+    page.push_str("]}</script>\n</div></body></html>\n");
+    page
+}
+
+/// `d` as an e-mail message: headers of a mailing list's delivery, the headline as subject,
+/// the page's text as body. Every third body is quoted-printable.
+fn message(d: &Doc, i: usize, seed: u64) -> String {
+    let h = fmix64(seed ^ i as u64);
+    let mut m = String::with_capacity(d.text.len() + 1500);
+    for hop in 0..3 {
+        let _ = writeln!(
+            m,
+            "Received: from relay{hop}.example.net (relay{hop}.example.net [192.0.2.{}])\n\tby mx{hop}.example.com with ESMTPS id {:016x};\n\t{} Jun 2024 {:02}:{:02}:{:02} +0000",
+            (h >> (8 * hop)) % 250 + 1,
+            h.rotate_left(hop * 7),
+            i % 28 + 1,
+            i % 24,
+            (i / 24) % 60,
+            hop
+        );
+    }
+    let qp = i % 3 == 2;
+    let _ = write!(
+        m,
+        "From: Desk {} <desk{}@news.example.org>\nTo: readers@lists.example.com\nSubject: {}\nDate: {} Jun 2024 {:02}:{:02}:00 +0000\nMessage-ID: <{:016x}.{i}@news.example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: {}\n\n",
+        h % 40,
+        h % 40,
+        d.headline,
+        i % 28 + 1,
+        i % 24,
+        (i / 24) % 60,
+        h,
+        if qp { "quoted-printable" } else { "8bit" }
+    );
+    if qp {
+        quoted_printable(&d.text, &mut m);
+    } else {
+        m.push_str(&d.text);
+    }
+    m
+}
+
+/// Appends `text` encoded as quoted-printable (RFC 2045): lines of at most 76 characters,
+/// `=` and every byte outside printable ASCII as `=XX`, a space or tab that ends a line too.
+fn quoted_printable(text: &str, out: &mut String) {
+    for piece in text.split_inclusive('\n') {
+        let (line, newline) = match piece.strip_suffix('\n') {
+            Some(line) => (line, true),
+            None => (piece, false),
+        };
+        let bytes = line.as_bytes();
+        let mut col = 0;
+        for (j, &b) in bytes.iter().enumerate() {
+            let last = j + 1 == bytes.len();
+            let plain = (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
+            let len = if plain { 1 } else { 3 };
+            if col + len > 75 {
+                out.push_str("=\n");
+                col = 0;
+            }
+            if plain {
+                out.push(b as char);
+            } else {
+                let _ = write!(out, "={b:02X}");
+            }
+            col += len;
+        }
+        if newline {
+            out.push('\n');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_printable_messages_decode_to_their_text() {
+        let text = "Caf\u{e9} = 10 \u{2014} \u{201c}quoted\u{201d}\r\nends in a space \n\n\
+                    a long line of words that goes on well past the seventy-six characters \
+                    one encoded line may hold, with \u{e9}t\u{e9} near its end\n";
+        let d = Doc {
+            text: text.into(),
+            headline: "Caf\u{e9} news".into(),
+            family: 1,
+            kind: "original",
+        };
+        // Message 2 is quoted-printable, message 0 is not.
+        for i in [0, 2] {
+            let m = message(&d, i, 7);
+            let (_, body) = m.split_once("\n\n").unwrap();
+            assert_eq!(body.contains("=C3=A9"), i == 2, "{m}");
+            if i == 2 {
+                assert!(body.lines().all(|l| l.len() <= 76), "{m}");
+            }
+            let mail = crate::mail::mail_text(m.as_bytes()).unwrap();
+            assert_eq!(mail.subject.as_deref(), Some("Caf\u{e9} news"));
+            let lines =
+                |t: &str| -> Vec<String> { t.lines().map(|l| l.trim_end().to_owned()).collect() };
+            assert_eq!(lines(&mail.text)[1..], lines(text)[..], "{m}");
+        }
+    }
+
+    #[test]
+    fn pages_show_their_text_line_for_line() {
+        let d = Doc {
+            text: "Site & Co\n\nA <headline>\n\nFirst line.\nSecond line\r\n".into(),
+            headline: "A <headline>".into(),
+            family: 1,
+            kind: "original",
+        };
+        let (title, text) = crate::html::html_text(&html_page(&d));
+        assert_eq!(title.as_deref(), Some("A <headline> | Site & Co"));
+        let nav: Vec<String> = (0..12).map(|i| format!("Section {i}")).collect();
+        let want = [
+            nav.join("\n"),
+            "Site & Co\nA <headline>\nFirst line.\nSecond line".into(),
+        ]
+        .join("\n");
+        assert_eq!(text, want);
+    }
 }

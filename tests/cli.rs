@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use neardup::synth::{generate, SynthConfig};
+use neardup::synth::{generate, SynthConfig, SynthFormat};
 
 mod common;
 use common::*;
@@ -180,6 +180,47 @@ fn quality_on_a_generated_corpus() {
     ]);
     assert_eq!(e.status.code(), Some(0), "{}", stderr(&e));
     assert_eq!(json(&e)["correct_pairs"].as_u64(), Some(s.correct_pairs));
+}
+
+#[test]
+fn generated_pages_and_messages_cluster_as_their_text_does() {
+    // The same articles as text files, as web pages and as messages (a third of them
+    // quoted-printable): extraction must leave the same duplicates, with the same members.
+    let config = SynthConfig {
+        docs: 900,
+        seed: 4,
+        sites: 8,
+        ..SynthConfig::default()
+    };
+    let clusters_of = |format: SynthFormat, ext: &str| -> BTreeSet<Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        generate(
+            &SynthConfig {
+                format,
+                ..config.clone()
+            },
+            dir.path(),
+        )
+        .unwrap();
+        let files = walk(&dir.path().join("docs"));
+        assert_eq!(files.len(), 900);
+        assert!(files.iter().all(|f| f.ends_with(ext)), "{:?}", &files[..3]);
+        let docs = dir.path().join("docs");
+        let out = neardup(&["scan", docs.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        clusters(&json(&out))
+            .into_iter()
+            .map(|c| {
+                c.into_iter()
+                    .map(|id| id.strip_suffix(ext).unwrap().to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+    let text = clusters_of(SynthFormat::Text, ".txt");
+    assert!(text.len() > 60, "{} clusters", text.len());
+    assert_eq!(clusters_of(SynthFormat::Html, ".html"), text);
+    assert_eq!(clusters_of(SynthFormat::Mail, ".eml"), text);
 }
 
 #[test]
