@@ -646,11 +646,11 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
                     std::fs::create_dir_all(path.parent().expect("file in a folder"))?;
                 }
                 let body = match config.format {
-                    SynthFormat::Text => d.text.clone(),
-                    SynthFormat::Html => html_page(d),
-                    SynthFormat::Mail => message(d, i, config.seed),
+                    SynthFormat::Text => std::borrow::Cow::Borrowed(d.text.as_str()),
+                    SynthFormat::Html => html_page(d).into(),
+                    SynthFormat::Mail => message(d, i, config.seed).into(),
                 };
-                std::fs::write(path, body)?;
+                std::fs::write(path, body.as_bytes())?;
             }
         }
         serde_json::to_writer(
