@@ -12,7 +12,7 @@ fn set(n: u64, offset: u64) -> Vec<u64> {
 fn bench(c: &mut Criterion) {
     let mh = MinHasher::new(128, 1);
     let mut g = c.benchmark_group("signature k=128");
-    for n in [10u64, 50, 200, 500, 1000, 5000] {
+    for n in [10u64, 50, 200, 300, 500, 1000, 5000] {
         let a = set(n, 0);
         let b = set(n, n / 2);
         let (mut s, mut sa, mut sb) = (Scratch::default(), vec![0u32; 128], vec![0u32; 128]);

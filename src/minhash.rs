@@ -57,6 +57,12 @@ pub struct Scratch {
     perm: Vec<u32>,
     stamp: Vec<u32>,
     perms: Vec<u8>,
+    /// Breadth-first rounds: `LAZY_SLOTS` (position, bin) entries per shingle, of which the
+    /// first `lazy_len` are in use.
+    lazy: Vec<(u16, u16)>,
+    lazy_len: Vec<u8>,
+    /// Breadth-first rounds: the bins still empty when the round began.
+    open: Vec<bool>,
 }
 
 impl Scratch {
@@ -68,6 +74,8 @@ impl Scratch {
         crate::scan::release(&mut self.stamp);
         crate::scan::release(&mut self.perm);
         crate::scan::release(&mut self.perms);
+        crate::scan::release(&mut self.lazy);
+        crate::scan::release(&mut self.lazy_len);
     }
 }
 
@@ -75,8 +83,14 @@ impl Scratch {
 /// shingles at once, unless it needs later rounds.
 const ROUND0_CHUNK: usize = 1 << 16;
 
-/// Sets of at least this many times `k` shingles finish their later rounds breadth-first.
-const BREADTH_FIRST_MIN: usize = 2;
+/// Sets of at least this many eighths of `k` shingles finish their later rounds breadth-first;
+/// smaller ones with whole permutations. The two cost the same near 2.4k at k = 128 and near
+/// 2k at k = 256.
+const BREADTH_FIRST_MIN_EIGHTHS: usize = 18;
+
+/// Rounds of a breadth-first signature that keep each shingle's permutation as it goes (see
+/// [`MinHasher::later_rounds_breadth_first`]): one entry per round at most.
+const LAZY_SLOTS: usize = 16;
 
 /// Bits of a bin value below the round number.
 const FRAC_BITS: u32 = 52;
@@ -162,7 +176,7 @@ impl MinHasher {
             if shingles.len() > ROUND0_CHUNK {
                 mix_all(shingles, self.seed, &mut s.hashes);
             }
-            if shingles.len() >= BREADTH_FIRST_MIN * k {
+            if shingles.len() * 8 >= BREADTH_FIRST_MIN_EIGHTHS * k {
                 self.later_rounds_breadth_first(s);
             } else if k <= 256 {
                 self.later_rounds_small(s, k - filled);
@@ -203,16 +217,86 @@ impl MinHasher {
     fn later_rounds_breadth_first(&self, s: &mut Scratch) {
         // Round 1, where almost every such set ends, from all its mixed hashes at once.
         mix_all(&s.hashes, round_key(1), &mut s.round);
+        // A value of round 0 beats every later one: only the bins round 0 left empty can
+        // change, so most draws only test a bit.
+        s.open.clear();
+        s.open.extend(s.mins.iter().map(|&m| m == EMPTY));
         for (&h, &z) in s.hashes.iter().zip(&s.round) {
             // Round 0 swapped positions 0 and r0, so position r1 (≥ 1) holds 0 when r1 == r0.
             let r0 = self.bin0(h);
             let (r1, frac) = self.place(z, 1);
             let bin = if r1 == r0 { 0 } else { r1 };
-            let slot = &mut s.mins[bin];
-            *slot = (*slot).min(1 << FRAC_BITS | frac);
+            if s.open[bin] {
+                let slot = &mut s.mins[bin];
+                *slot = (*slot).min(1 << FRAC_BITS | frac);
+            }
+        }
+        if !s.mins.contains(&EMPTY) {
+            return;
+        }
+        // Rounds 2.. with each shingle's permutation kept as the few positions above the
+        // current round whose bin is not their own, up to `LAZY_SLOTS` rounds; replayed from
+        // round 0 after that (a set this large that is still not full by then is vanishingly
+        // rare).
+        let n = s.hashes.len();
+        if s.lazy.len() < n * LAZY_SLOTS {
+            s.lazy.resize(n * LAZY_SLOTS, (0, 0));
+        }
+        s.lazy_len.clear();
+        s.lazy_len.resize(n, 0);
+        for (i, (&h, &z)) in s.hashes.iter().zip(&s.round).enumerate() {
+            // After round 0, position r0 holds bin 0; after round 1, position r1 holds what
+            // position 1 held.
+            let r0 = self.bin0(h);
+            let (r1, _) = self.place(z, 1);
+            let entries = &mut s.lazy[i * LAZY_SLOTS..];
+            let mut len = 0;
+            if r0 >= 2 && r0 != r1 {
+                entries[len] = (r0 as u16, 0);
+                len += 1;
+            }
+            if r1 >= 2 {
+                entries[len] = (r1 as u16, u16::from(r0 != 1));
+                len += 1;
+            }
+            s.lazy_len[i] = len as u8;
+        }
+        let mut j = 2;
+        while j < self.k.min(LAZY_SLOTS) && s.mins.contains(&EMPTY) {
+            mix_all(&s.hashes, round_key(j), &mut s.round);
+            s.open.clear();
+            s.open.extend(s.mins.iter().map(|&m| m == EMPTY));
+            for (i, &z) in s.round.iter().enumerate() {
+                let (r, frac) = self.place(z, j);
+                let len = s.lazy_len[i] as usize;
+                let entries = &mut s.lazy[i * LAZY_SLOTS..i * LAZY_SLOTS + LAZY_SLOTS];
+                // Entries below `j` are stale but never match: lookups are at `j` and above.
+                let find = |entries: &[(u16, u16)], pos: usize| {
+                    entries[..len].iter().position(|e| e.0 as usize == pos)
+                };
+                let held =
+                    |at: Option<usize>, pos: usize| at.map_or(pos, |e| entries[e].1 as usize);
+                let at_r = find(entries, r);
+                let bin = held(at_r, r);
+                if s.open[bin] {
+                    let slot = &mut s.mins[bin];
+                    *slot = (*slot).min((j as u64) << FRAC_BITS | frac);
+                }
+                if r > j {
+                    // Position r now holds what position j held.
+                    let moved = held(find(entries, j), j) as u16;
+                    match at_r {
+                        Some(e) => entries[e].1 = moved,
+                        None => {
+                            entries[len] = (r as u16, moved);
+                            s.lazy_len[i] += 1;
+                        }
+                    }
+                }
+            }
+            j += 1;
         }
         let mut swaps: Vec<(usize, usize)> = Vec::new();
-        let mut j = 2;
         while j < self.k && s.mins.contains(&EMPTY) {
             for &h in &s.hashes {
                 let (bin, frac) = self.bin_at(h, j, &mut swaps);
@@ -525,9 +609,9 @@ mod tests {
 
     #[test]
     fn all_later_round_strategies_agree() {
-        for k in [64usize, 256] {
+        for k in [64usize, 128, 256] {
             let mh = MinHasher::new(k, 9);
-            for n in [1usize, 5, 40, 130, 300] {
+            for n in [1usize, 5, 40, 130, 300, 420, 700] {
                 let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i + 77)).collect();
                 let mut a = round_zero_by_draws(&mh, &set);
                 let (mut b, mut c) = (a.clone(), a.clone());
@@ -538,6 +622,26 @@ mod tests {
                 assert_eq!(a.mins, b.mins, "k = {k}, {n} shingles");
                 assert_eq!(a.mins, c.mins, "k = {k}, {n} shingles");
                 assert!(!a.mins.contains(&EMPTY));
+            }
+        }
+    }
+
+    /// The breadth-first rounds keep each shingle's permutation as a few moved positions; few
+    /// bins make every case of it common (a draw of position 1 in round 0, a later draw of a
+    /// position moved before, sets that need many rounds), so many small sets compare it with
+    /// the plainest strategy.
+    #[test]
+    fn breadth_first_rounds_agree_on_many_small_sets() {
+        for k in [3usize, 4, 8, 16, 40] {
+            let mh = MinHasher::new(k, 3);
+            for trial in 0..300u64 {
+                let n = [k / 2, k, 2 * k, 3 * k][trial as usize % 4].max(1);
+                let set: Vec<u64> = (0..n as u64).map(|i| fmix64(trial << 20 | i)).collect();
+                let mut a = round_zero_by_draws(&mh, &set);
+                let mut b = a.clone();
+                mh.later_rounds(&mut a);
+                mh.later_rounds_breadth_first(&mut b);
+                assert_eq!(a.mins, b.mins, "k = {k}, trial {trial}");
             }
         }
     }
