@@ -44,6 +44,8 @@ pub struct SynthConfig {
     pub jsonl: bool,
     /// What each file of a folder holds: the article as text, as a web page, or as a message.
     pub format: SynthFormat,
+    /// Least and most words of a full article's body (short items are 50 to 150 words).
+    pub words: (usize, usize),
 }
 
 /// What the files of a generated folder are.
@@ -72,6 +74,7 @@ impl Default for SynthConfig {
             truncated: false,
             jsonl: false,
             format: SynthFormat::Text,
+            words: (250, 900),
         }
     }
 }
@@ -460,6 +463,15 @@ struct Doc {
 /// # Errors
 /// Any I/O error on the source or the output.
 pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
+    if config.words.0 == 0 || config.words.0 > config.words.1 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "article length {}-{} words: the least must be at least 1 and at most the most",
+                config.words.0, config.words.1
+            ),
+        ));
+    }
     let mut rng = Rng::new(config.seed);
     let mut prose = Prose::new(&mut rng, config.source.as_deref())?;
     let sites: Vec<Site> = (0..config.sites.max(2))
@@ -484,7 +496,7 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
         let words = if short {
             rng.range(50, 150)
         } else {
-            rng.range(250, 900)
+            rng.range(config.words.0, config.words.1)
         };
         let mut article = Article {
             headline: prose.headline(&mut rng),
@@ -848,6 +860,39 @@ mod tests {
             let lines =
                 |t: &str| -> Vec<String> { t.lines().map(|l| l.trim_end().to_owned()).collect() };
             assert_eq!(lines(&mail.text)[1..], lines(text)[..], "{m}");
+        }
+    }
+
+    #[test]
+    fn article_length_follows_the_words_option() {
+        let bytes = |words: (usize, usize)| -> u64 {
+            let dir = tempfile::tempdir().unwrap();
+            let config = SynthConfig {
+                docs: 300,
+                copy_share: 0.0,
+                words,
+                ..SynthConfig::default()
+            };
+            assert_eq!(generate(&config, dir.path()).unwrap(), 300);
+            walkdir::WalkDir::new(dir.path().join("docs"))
+                .into_iter()
+                .map(|e| e.unwrap().metadata().unwrap())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        };
+        let (short, long) = (bytes((100, 100)), bytes((800, 800)));
+        // About 12 % of the articles are short items of their own length, and every page has
+        // a headline and a byline; the rest scales with the option (4.2 times here).
+        assert!(long > 3 * short, "{short} vs {long}");
+        for bad in [(0, 10), (20, 10)] {
+            let config = SynthConfig {
+                words: bad,
+                ..SynthConfig::default()
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let err = generate(&config, dir.path()).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
         }
     }
 
