@@ -463,14 +463,18 @@ struct Doc {
 /// # Errors
 /// Any I/O error on the source or the output.
 pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<usize> {
+    // Options that cannot be met are refused before anything is generated or written.
+    let refuse = |why: String| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
     if config.words.0 == 0 || config.words.0 > config.words.1 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "article length {}-{} words: the least must be at least 1 and at most the most",
-                config.words.0, config.words.1
-            ),
+        return refuse(format!(
+            "article length {}-{} words: the least must be at least 1 and at most the most",
+            config.words.0, config.words.1
         ));
+    }
+    if config.jsonl && config.format != SynthFormat::Text {
+        return refuse(
+            "a JSONL dump holds text only: pages and messages are written as folders".into(),
+        );
     }
     let mut rng = Rng::new(config.seed);
     let mut prose = Prose::new(&mut rng, config.source.as_deref())?;
@@ -626,12 +630,6 @@ fn write_out(config: &SynthConfig, out: &Path, docs: &[Doc]) -> std::io::Result<
     std::fs::create_dir_all(out)?;
     let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.jsonl"))?);
     let mut jsonl = if config.jsonl {
-        if config.format != SynthFormat::Text {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "a JSONL dump holds text only: pages and messages are written as folders",
-            ));
-        }
         Some(std::io::BufWriter::new(std::fs::File::create(
             out.join("corpus.jsonl"),
         )?))
@@ -864,7 +862,7 @@ mod tests {
     }
 
     #[test]
-    fn article_length_follows_the_words_option() {
+    fn words_option_sets_article_length_and_bad_options_are_refused() {
         let bytes = |words: (usize, usize)| -> u64 {
             let dir = tempfile::tempdir().unwrap();
             let config = SynthConfig {
@@ -894,6 +892,17 @@ mod tests {
             let err = generate(&config, dir.path()).unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
         }
+        // Pages or messages in a JSONL dump: refused before anything is written.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let config = SynthConfig {
+            jsonl: true,
+            format: SynthFormat::Html,
+            ..SynthConfig::default()
+        };
+        let err = generate(&config, &out).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(!out.exists());
     }
 
     #[test]
