@@ -9,7 +9,8 @@
 //! could still change (a round-`j` value never beats a value of an earlier round). They run
 //! round by round over all shingles, and stop after the round that fills the last empty bin:
 //! about `k ln k` draws in all for a short document (each shingle's permutation is then kept
-//! whole, a byte per bin), about one extra draw per shingle for a long one.
+//! whole, a byte per bin), about one extra draw per shingle for a long one. In between, from
+//! round 2 on, only where each shingle's permutation holds the few bins still empty is kept.
 //!
 //! Why this scheme: a bin of two documents agrees exactly when the smallest value over the union
 //! of their shingles belongs to a shared shingle, which happens with probability equal to their
@@ -63,6 +64,10 @@ pub struct Scratch {
     lazy_len: Vec<u8>,
     /// Breadth-first rounds: the bins still empty when the round began.
     open: Vec<bool>,
+    /// Tracked rounds: the bins empty after round 1, and where each shingle's permutation
+    /// holds them, [`TRACKED`] lanes per shingle.
+    tracked_bins: Vec<usize>,
+    tracked: Vec<[u8; TRACKED]>,
 }
 
 impl Scratch {
@@ -76,6 +81,7 @@ impl Scratch {
         crate::scan::release(&mut self.perms);
         crate::scan::release(&mut self.lazy);
         crate::scan::release(&mut self.lazy_len);
+        crate::scan::release(&mut self.tracked);
     }
 }
 
@@ -83,10 +89,20 @@ impl Scratch {
 /// shingles at once, unless it needs later rounds.
 const ROUND0_CHUNK: usize = 1 << 16;
 
-/// Sets of at least this many eighths of `k` shingles finish their later rounds breadth-first;
-/// smaller ones with whole permutations. The two cost the same near 2.4k at k = 128 and near
-/// 2k at k = 256.
+/// With `k` above 256, sets of at least this many eighths of `k` shingles finish their later
+/// rounds breadth-first, smaller ones depth-first.
 const BREADTH_FIRST_MIN_EIGHTHS: usize = 18;
+
+/// With `k` up to 256, sets of at least this many eighths of `k` shingles finish their later
+/// rounds by tracking where each shingle's permutation holds the bins round 1 left empty (see
+/// [`MinHasher::later_rounds_tracked`]); smaller ones, which leave more bins empty, with whole
+/// permutations. At k = 128 the two cost the same near 220 shingles; at 300, tracking takes a
+/// third less time than the breadth-first rounds did.
+const TRACKED_MIN_EIGHTHS: usize = 14;
+
+/// Most bins [`MinHasher::later_rounds_tracked`] follows: more left empty after round 1, and
+/// the rounds go on with whole permutations.
+const TRACKED: usize = 16;
 
 /// Rounds of a breadth-first signature that keep each shingle's permutation as it goes (see
 /// [`MinHasher::later_rounds_breadth_first`]): one entry per round at most.
@@ -176,7 +192,9 @@ impl MinHasher {
             if shingles.len() > ROUND0_CHUNK {
                 mix_all(shingles, self.seed, &mut s.hashes);
             }
-            if shingles.len() * 8 >= BREADTH_FIRST_MIN_EIGHTHS * k {
+            if k <= 256 && shingles.len() * 8 >= TRACKED_MIN_EIGHTHS * k {
+                self.later_rounds_tracked(s);
+            } else if shingles.len() * 8 >= BREADTH_FIRST_MIN_EIGHTHS * k {
                 self.later_rounds_breadth_first(s);
             } else if k <= 256 {
                 self.later_rounds_small(s, k - filled);
@@ -216,21 +234,7 @@ impl MinHasher {
     /// [`Self::later_rounds`], usually after a single extra draw per shingle.
     fn later_rounds_breadth_first(&self, s: &mut Scratch) {
         // Round 1, where almost every such set ends, from all its mixed hashes at once.
-        mix_all(&s.hashes, round_key(1), &mut s.round);
-        // A value of round 0 beats every later one: only the bins round 0 left empty can
-        // change, so most draws only test a bit.
-        s.open.clear();
-        s.open.extend(s.mins.iter().map(|&m| m == EMPTY));
-        for (&h, &z) in s.hashes.iter().zip(&s.round) {
-            // Round 0 swapped positions 0 and r0, so position r1 (≥ 1) holds 0 when r1 == r0.
-            let r0 = self.bin0(h);
-            let (r1, frac) = self.place(z, 1);
-            let bin = if r1 == r0 { 0 } else { r1 };
-            if s.open[bin] {
-                let slot = &mut s.mins[bin];
-                *slot = (*slot).min(1 << FRAC_BITS | frac);
-            }
-        }
+        self.round1(s);
         if !s.mins.contains(&EMPTY) {
             return;
         }
@@ -308,6 +312,96 @@ impl MinHasher {
         }
     }
 
+    /// Round 1 over all shingles, from all their mixed hashes at once (left in `s.round`). A
+    /// value of round 0 beats every later one: only the bins round 0 left empty can change, so
+    /// most draws only test a bit.
+    fn round1(&self, s: &mut Scratch) {
+        mix_all(&s.hashes, round_key(1), &mut s.round);
+        s.open.clear();
+        s.open.extend(s.mins.iter().map(|&m| m == EMPTY));
+        for (&h, &z) in s.hashes.iter().zip(&s.round) {
+            // Round 0 swapped positions 0 and r0, so position r1 (≥ 1) holds 0 when r1 == r0.
+            let r0 = self.bin0(h);
+            let (r1, frac) = self.place(z, 1);
+            let bin = if r1 == r0 { 0 } else { r1 };
+            if s.open[bin] {
+                let slot = &mut s.mins[bin];
+                *slot = (*slot).min(1 << FRAC_BITS | frac);
+            }
+        }
+    }
+
+    /// Rounds 1.. for `k` ≤ 256, one round at a time over all shingles, as
+    /// [`Self::later_rounds_breadth_first`], for sets that round 1 leaves with at most
+    /// [`TRACKED`] empty bins: only those bins can change in later rounds, so of each
+    /// shingle's permutation only where it holds them is kept (a byte each, in `j..k`: no
+    /// shingle drew them in rounds 0 and 1). A draw of round `j` at position `r` fills the
+    /// tracked bin held there, if any, and swaps positions `j` and `r`, which moves a tracked
+    /// bin only if it was at `j`. Both tests take one comparison of all lanes at once. Sets
+    /// that leave more bins empty go on with [`Self::later_rounds_small`].
+    fn later_rounds_tracked(&self, s: &mut Scratch) {
+        let k = self.k;
+        self.round1(s);
+        s.tracked_bins.clear();
+        s.tracked_bins
+            .extend((0..k).filter(|&b| s.mins[b] == EMPTY));
+        let m = s.tracked_bins.len();
+        if m == 0 {
+            return;
+        }
+        if m > TRACKED {
+            // Round 1 again there changes no value: each bin keeps its smallest.
+            self.later_rounds_small(s, m);
+            return;
+        }
+        // Where each shingle's permutation holds the tracked bins after rounds 0 and 1: bin
+        // `b` at position `b`, bin 0 at r0 (round 0's swap); the one at position 1 then went to
+        // r1. Lanes past `m` hold 0, a position no round from 2 on draws, as does the lane of
+        // a bin once drawn. Written in place: lanes built on the stack and copied would wait
+        // for their byte writes to land before being read back whole.
+        let mut start = [0u8; TRACKED];
+        for (lane, &b) in start.iter_mut().zip(&s.tracked_bins) {
+            *lane = b as u8;
+        }
+        let zero = s.tracked_bins[0] == 0;
+        let one = s.tracked_bins.iter().position(|&b| b == 1);
+        s.tracked.clear();
+        s.tracked.resize(s.hashes.len(), start);
+        for ((&h, &z), lanes) in s.hashes.iter().zip(&s.round).zip(s.tracked.iter_mut()) {
+            let r0 = self.bin0(h);
+            let (r1, _) = self.place(z, 1);
+            if zero {
+                lanes[0] = r0 as u8;
+            }
+            // Bin 1 is tracked only if no shingle drew position 1 in round 0.
+            match one {
+                Some(lane) => lanes[lane] = r1 as u8,
+                None if zero && r0 == 1 => lanes[0] = r1 as u8,
+                None => {}
+            }
+        }
+        let mut j = 2;
+        while j < k && s.tracked_bins.iter().any(|&b| s.mins[b] == EMPTY) {
+            mix_all(&s.hashes, round_key(j), &mut s.round);
+            for (&z, lanes) in s.round.iter().zip(s.tracked.iter_mut()) {
+                let (r, frac) = self.place(z, j);
+                let hit = lanes_equal(lanes, r as u8);
+                let moved = lanes_equal(lanes, j as u8);
+                if hit != 0 {
+                    let lane = hit.trailing_zeros() as usize;
+                    let slot = &mut s.mins[s.tracked_bins[lane]];
+                    *slot = (*slot).min((j as u64) << FRAC_BITS | frac);
+                    // The bin drawn goes to position j, which no later round draws.
+                    lanes[lane] = 0;
+                }
+                if moved != 0 && moved != hit {
+                    lanes[moved.trailing_zeros() as usize] = r as u8;
+                }
+            }
+            j += 1;
+        }
+    }
+
     /// The bin a shingle visits in round `j` and its value's fraction bits, by replaying its
     /// lazy Fisher-Yates permutation (the swaps kept in `swaps`) from round 0.
     fn bin_at(&self, h: u64, j: usize, swaps: &mut Vec<(usize, usize)>) -> (usize, u64) {
@@ -327,10 +421,11 @@ impl MinHasher {
     }
 
     /// Rounds 1.. one round at a time, as [`Self::later_rounds_breadth_first`], for sets of
-    /// fewer than `2k` shingles and `k` ≤ 256: each shingle's permutation of the bins is kept
-    /// whole (a byte per bin), so that a draw costs the same in every round. About `k ln k`
-    /// draws in all, where depth-first takes about `k ln² k`. `empty` is the number of bins
-    /// round 0 left empty.
+    /// fewer than [`TRACKED_MIN_EIGHTHS`] eighths of `k` shingles and `k` ≤ 256: each
+    /// shingle's permutation of the bins is kept whole (a byte per bin), so that a draw costs
+    /// the same in every round. About `k ln k` draws in all, where depth-first takes about
+    /// `k ln² k`. `empty` is the number of bins still empty (round 1 may have been applied
+    /// already: applied again, it changes nothing).
     fn later_rounds_small(&self, s: &mut Scratch, mut empty: usize) {
         let k = self.k;
         s.perms.clear();
@@ -455,6 +550,31 @@ pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
     }
     let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
     same as f64 / a.len() as f64
+}
+
+/// A bit for each lane of `lanes` equal to `x`, lane 0 lowest: one SSE2 comparison (every
+/// x86-64 has SSE2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn lanes_equal(lanes: &[u8; TRACKED], x: u8) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of every x86-64 target; the load reads the 16 bytes of `lanes`.
+    unsafe {
+        let v = _mm_loadu_si128(lanes.as_ptr().cast::<__m128i>());
+        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8))) as u32
+    }
+}
+
+/// A bit for each lane of `lanes` equal to `x`, lane 0 lowest.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn lanes_equal(lanes: &[u8; TRACKED], x: u8) -> u32 {
+    lanes
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &l)| mask | (u32::from(l == x) << i))
 }
 
 /// The key mixed into a shingle's hash for round `j` ≥ 1.
@@ -614,36 +734,45 @@ mod tests {
             for n in [1usize, 5, 40, 130, 300, 420, 700] {
                 let set: Vec<u64> = (0..n as u64).map(|i| fmix64(i + 77)).collect();
                 let mut a = round_zero_by_draws(&mh, &set);
-                let (mut b, mut c) = (a.clone(), a.clone());
+                let (mut b, mut c, mut d) = (a.clone(), a.clone(), a.clone());
                 let empty = c.mins.iter().filter(|&&m| m == EMPTY).count();
                 mh.later_rounds(&mut a);
                 mh.later_rounds_breadth_first(&mut b);
                 mh.later_rounds_small(&mut c, empty);
+                mh.later_rounds_tracked(&mut d);
                 assert_eq!(a.mins, b.mins, "k = {k}, {n} shingles");
                 assert_eq!(a.mins, c.mins, "k = {k}, {n} shingles");
+                assert_eq!(a.mins, d.mins, "k = {k}, {n} shingles");
                 assert!(!a.mins.contains(&EMPTY));
             }
         }
     }
 
-    /// The breadth-first rounds keep each shingle's permutation as a few moved positions; few
-    /// bins make every case of it common (a draw of position 1 in round 0, a later draw of a
-    /// position moved before, sets that need many rounds), so many small sets compare it with
-    /// the plainest strategy.
+    /// The breadth-first and tracked rounds keep each shingle's permutation in part (a few
+    /// moved positions; where it holds the bins still empty); few bins make every case of it
+    /// common (a draw of position 1 in round 0, a later draw of a position moved before, bin 0
+    /// left empty, sets that need many rounds, more empty bins than are tracked), so many
+    /// small sets compare them with the plainest strategy.
     #[test]
     fn breadth_first_rounds_agree_on_many_small_sets() {
-        for k in [3usize, 4, 8, 16, 40] {
+        let mut tracked_rounds = 0;
+        for k in [3usize, 4, 8, 16, 40, 128] {
             let mh = MinHasher::new(k, 3);
             for trial in 0..300u64 {
                 let n = [k / 2, k, 2 * k, 3 * k][trial as usize % 4].max(1);
                 let set: Vec<u64> = (0..n as u64).map(|i| fmix64(trial << 20 | i)).collect();
                 let mut a = round_zero_by_draws(&mh, &set);
-                let mut b = a.clone();
+                let (mut b, mut c) = (a.clone(), a.clone());
                 mh.later_rounds(&mut a);
                 mh.later_rounds_breadth_first(&mut b);
+                mh.later_rounds_tracked(&mut c);
                 assert_eq!(a.mins, b.mins, "k = {k}, trial {trial}");
+                assert_eq!(a.mins, c.mins, "k = {k}, trial {trial}");
+                tracked_rounds += usize::from((1..=TRACKED).contains(&c.tracked_bins.len()));
             }
         }
+        // Most of these sets went through the tracked rounds rather than its fallback.
+        assert!(tracked_rounds > 500, "{tracked_rounds}");
     }
 
     /// Round 0 by a shift (`k` a power of two) gives the signature of the general product,
