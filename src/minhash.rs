@@ -775,7 +775,7 @@ mod tests {
                 tracked_rounds += usize::from((1..=TRACKED).contains(&c.tracked_bins.len()));
             }
         }
-        // Most of these sets went through the tracked rounds rather than its fallback.
+        // Hundreds of these sets went through the tracked rounds rather than their fallback.
         assert!(tracked_rounds > 500, "{tracked_rounds}");
     }
 
