@@ -62,7 +62,7 @@ pub struct Scratch {
     /// first `lazy_len` are in use.
     lazy: Vec<(u16, u16)>,
     lazy_len: Vec<u8>,
-    /// Breadth-first rounds: the bins still empty when the round began.
+    /// Round 1 and the breadth-first rounds after it: the bins still empty when the round began.
     open: Vec<bool>,
     /// Tracked rounds: the bins empty after round 1, and where each shingle's permutation
     /// holds them, [`TRACKED`] lanes per shingle.
