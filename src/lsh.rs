@@ -302,33 +302,61 @@ impl SeenBands {
     /// Records `content` (a hash of the document's text) and the bands of `sig`; true when no
     /// earlier document had this text and one had at least one of these bands.
     pub(crate) fn shares_a_band(&self, content: u64, sig: &[u16]) -> bool {
-        let keys = self.params.bands + 1;
-        if self.filled.fetch_add(keys, Ordering::Relaxed) + keys > self.limit {
+        // The text's key and one per band.
+        let count = self.params.bands + 1;
+        if self.filled.fetch_add(count, Ordering::Relaxed) + count > self.limit {
             return false;
         }
+        let mut keys = [0u64; SEEN_BANDS + 1];
         // An exact copy is left to the exact-duplicate stage: its bands are its original's.
-        if self.record(fmix64(content ^ 0x5ee9_ba9d_0000_0001)) {
+        keys[0] = fmix64(content ^ 0x5ee9_ba9d_0000_0001);
+        for band in 0..self.params.bands {
+            let start = band * self.params.rows;
+            keys[band + 1] = band_key(&sig[start..start + self.params.rows], band);
+        }
+        // Every key's first slot is read before any is written: the reads go out to memory
+        // together, where each compare-and-swap would wait for the ones before it.
+        let mut first = [0u32; SEEN_BANDS + 1];
+        for (f, &key) in first.iter_mut().zip(&keys[..count]) {
+            *f = self.slots[self.home(key)].load(Ordering::Relaxed);
+        }
+        if self.record(keys[0], first[0]) {
             return false;
         }
         let mut seen = false;
-        for band in 0..self.params.bands {
-            let start = band * self.params.rows;
-            seen |= self.record(band_key(&sig[start..start + self.params.rows], band));
+        for band in 1..=self.params.bands {
+            seen |= self.record(keys[band], first[band]);
         }
         seen
     }
 
-    /// Records `key`; true when it was recorded before.
-    fn record(&self, key: u64) -> bool {
+    /// The slot where the probe for `key` starts.
+    fn home(&self, key: u64) -> usize {
+        (key >> 32) as usize & self.mask
+    }
+
+    /// Records `key`, whose first slot held `found` when read; true when it was recorded
+    /// before.
+    fn record(&self, key: u64, mut found: u32) -> bool {
         let tag = key as u32 | 1;
-        let mut at = (key >> 32) as usize & self.mask;
+        let mut at = self.home(key);
         loop {
-            let slot = &self.slots[at];
-            match slot.compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return false,
-                Err(found) if found == tag => return true,
-                Err(_) => at = (at + 1) & self.mask,
+            if found == tag {
+                return true;
             }
+            if found == 0 {
+                match self.slots[at].compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => return false,
+                    // Taken since it was read: look at what took it.
+                    Err(now) => {
+                        found = now;
+                        continue;
+                    }
+                }
+            }
+            at = (at + 1) & self.mask;
+            found = self.slots[at].load(Ordering::Relaxed);
         }
     }
 }
