@@ -55,18 +55,34 @@ pub fn groups<'a, F>(uf: &mut UnionFind, n: usize, id: F) -> Vec<Vec<u32>>
 where
     F: Fn(u32) -> &'a str,
 {
-    let mut by_root: Vec<(u32, u32)> = (0..n as u32).map(|d| (uf.find(d), d)).collect();
-    by_root.sort_unstable();
-    let mut out: Vec<Vec<u32>> = by_root
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|g| g.len() >= 2)
-        .map(|g| {
-            let mut members: Vec<u32> = g.iter().map(|&(_, d)| d).collect();
-            members.sort_by(|&a, &b| id(a).cmp(id(b)));
-            members
-        })
-        .collect();
+    let mut out = groups_by_number(uf, n);
+    for members in &mut out {
+        members.sort_by(|&a, &b| id(a).cmp(id(b)));
+    }
     out.sort_by(|a, b| id(a[0]).cmp(id(b[0])));
+    out
+}
+
+/// Groups of two or more documents from a union-find over `n` documents, each in ascending
+/// document number, the groups in the order of their first members: for documents numbered
+/// in id order, the groups of [`groups`], without comparing a single id.
+pub fn groups_by_number(uf: &mut UnionFind, n: usize) -> Vec<Vec<u32>> {
+    const NONE: u32 = u32::MAX;
+    // The group of each root, from the first member met.
+    let mut group_of = vec![NONE; n];
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    for d in 0..n as u32 {
+        let root = uf.find(d) as usize;
+        let size = uf.size[root] as usize;
+        if size < 2 {
+            continue;
+        }
+        if group_of[root] == NONE {
+            group_of[root] = out.len() as u32;
+            out.push(Vec::with_capacity(size));
+        }
+        out[group_of[root] as usize].push(d);
+    }
     out
 }
 
@@ -101,6 +117,15 @@ mod tests {
             .map(|m| m.iter().map(|&d| ids[d as usize]).collect())
             .collect();
         assert_eq!(named, vec![vec!["a", "c"], vec!["b", "d"]]);
+        // Numbered in id order, the groups are those of the numbers alone.
+        let ordered = ["a", "b", "c", "d", "e", "f"];
+        let mut uf = UnionFind::new(6);
+        uf.union(4, 1);
+        uf.union(3, 0);
+        uf.union(5, 3);
+        let by_id = groups(&mut uf.clone(), 6, |d| ordered[d as usize]);
+        assert_eq!(groups_by_number(&mut uf, 6), by_id);
+        assert_eq!(by_id, vec![vec![0, 3, 5], vec![1, 4]]);
     }
 
     #[test]
