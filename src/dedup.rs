@@ -144,14 +144,17 @@ pub fn plan(
             .zip(&keepers)
             .flat_map(|((_, g), &k)| g.iter().filter(move |&&m| m != k).map(move |&m| (m, k)))
             .collect();
-        let scores = analysis.scores_to(corpus, config, &wanted);
+        // In the order of `wanted`, which the loop below follows.
+        let mut scores = analysis.scores_to(corpus, config, &wanted).into_iter();
         let mut next = Vec::new();
         for ((c, g), &k) in active.into_iter().zip(&keepers) {
             kept_in[c] += 1;
             cluster_of.insert(k, c);
             let mut rest = Vec::new();
             for m in g.into_iter().filter(|&m| m != k) {
-                let (o, inside) = scores[&(m, k)];
+                let (o, inside) = scores
+                    .next()
+                    .expect("a score for every member but the keeper");
                 let near = o.jaccard >= config.threshold;
                 let contained = config.containment.is_some_and(|t| inside >= t);
                 if near || contained {

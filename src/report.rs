@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The whole result of a scan.
@@ -157,7 +158,7 @@ impl Report {
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut *out, self)?;
+                self.write_json(out)?;
                 out.write_all(b"\n")
             }
             Format::Jsonl => {
@@ -170,6 +171,66 @@ impl Report {
             Format::Csv => self.write_csv(out),
             Format::Text => self.write_text(out),
         }
+    }
+
+    /// Pretty JSON, byte for byte what `serde_json::to_writer_pretty` writes, with the
+    /// clusters rendered on all threads: each on its own, then indented to its depth (a JSON
+    /// string never holds a raw line break, so every line break is between tokens).
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        /// The report without its clusters, which come last.
+        #[derive(Serialize)]
+        struct Head<'a> {
+            params: &'a Params,
+            summary: &'a Summary,
+            clusters: [(); 0],
+        }
+        let mut head = serde_json::to_vec_pretty(&Head {
+            params: &self.params,
+            summary: &self.summary,
+            clusters: [],
+        })?;
+        if self.clusters.is_empty() {
+            return out.write_all(&head);
+        }
+        // Ends in the empty list and the closing brace.
+        let tail = b"[]\n}";
+        debug_assert!(head.ends_with(tail));
+        head.truncate(head.len() - tail.len());
+        out.write_all(&head)?;
+        out.write_all(b"[\n")?;
+        // Windows of clusters, so that only a window's text is held at once.
+        const WINDOW: usize = 8192;
+        const PIECE: usize = 256;
+        for (w, window) in self.clusters.chunks(WINDOW).enumerate() {
+            let pieces: Vec<io::Result<Vec<u8>>> = window
+                .par_chunks(PIECE)
+                .enumerate()
+                .map(|(p, piece)| {
+                    let mut text = Vec::new();
+                    let mut one = Vec::new();
+                    for (i, cluster) in piece.iter().enumerate() {
+                        if w + p + i > 0 {
+                            text.extend_from_slice(b",\n");
+                        }
+                        one.clear();
+                        serde_json::to_writer_pretty(&mut one, cluster)?;
+                        // Two levels deep: the report, then its list of clusters.
+                        for (l, line) in one.split(|&b| b == b'\n').enumerate() {
+                            if l > 0 {
+                                text.push(b'\n');
+                            }
+                            text.extend_from_slice(b"    ");
+                            text.extend_from_slice(line);
+                        }
+                    }
+                    Ok(text)
+                })
+                .collect();
+            for piece in pieces {
+                out.write_all(&piece?)?;
+            }
+        }
+        out.write_all(b"\n  ]\n}")
     }
 
     fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -318,6 +379,28 @@ mod tests {
         assert_eq!(jsonl.lines().count(), 1);
         let c: serde_json::Value = serde_json::from_str(jsonl.trim()).unwrap();
         assert_eq!(c["representative"], "a,1.txt");
+    }
+
+    /// The clusters are rendered in pieces on all threads: the whole is what serde_json
+    /// writes for the report in one go, with no clusters, one, and more than a window.
+    #[test]
+    fn json_is_serde_jsons_pretty_json() {
+        let mut report = sample();
+        for n in [0usize, 1, 2, 257, 8193] {
+            let one = sample().clusters[0].clone();
+            report.clusters = (0..n)
+                .map(|i| Cluster {
+                    id: i + 1,
+                    representative: format!("r{i}"),
+                    ..one.clone()
+                })
+                .collect();
+            let mut want = serde_json::to_vec_pretty(&report).unwrap();
+            want.push(b'\n');
+            let mut got = Vec::new();
+            report.write(Format::Json, &mut got).unwrap();
+            assert!(got == want, "{n} clusters");
+        }
     }
 
     #[test]

@@ -852,7 +852,7 @@ impl Analysis {
             warnings,
             reread_problems: Mutex::new(Vec::new()),
         };
-        let (metas, content_rep) = (&analysis.metas, &analysis.content_rep);
+        let content_rep = &analysis.content_rep;
         let accepts = |o: &Overlap| {
             o.jaccard >= config.threshold
                 || config
@@ -912,8 +912,8 @@ impl Analysis {
             uf.union(small, large);
         }
         drop(container);
-        let id = |d: u32| metas[d as usize].id.as_str();
-        let groups = cluster::groups(&mut uf, n, id);
+        // Documents are numbered in id order.
+        let groups = cluster::groups_by_number(&mut uf, n);
         drop(uf);
         stats.stages.push(("cluster", t.elapsed()));
         analysis.groups = groups;
@@ -948,75 +948,91 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         .flat_map(|(g, &rep)| g.iter().map(move |&m| (m, rep)))
         .collect();
     let scores = a.scores_to(corpus, config, &wanted);
-    let mut clusters = Vec::with_capacity(a.groups.len());
+    // Where each group's scores start in `scores` (the order of `wanted`).
+    let starts: Vec<usize> = a
+        .groups
+        .iter()
+        .scan(0, |at, g| {
+            let start = *at;
+            *at += g.len();
+            Some(start)
+        })
+        .collect();
+    let round = |x: Option<f64>| x.map(report::round4);
+    let clusters: Vec<Cluster> = (0..a.groups.len())
+        .into_par_iter()
+        .map(|i| {
+            let (g, rep) = (&a.groups[i], reps[i]);
+            let r = content_rep[rep as usize];
+            let members: Vec<Member> = g
+                .iter()
+                .zip(&scores[starts[i]..])
+                .map(|(&m, &(o, inside))| {
+                    let c = content_rep[m as usize];
+                    let mut member = Member {
+                        id: id(m).to_owned(),
+                        kind: MemberKind::Exact,
+                        jaccard: 1.0,
+                        containment: config.containment.map(|_| 1.0),
+                        linked_by: None,
+                    };
+                    if m == rep {
+                        member.kind = MemberKind::Representative;
+                        return member;
+                    }
+                    if c == r {
+                        return member;
+                    }
+                    member.jaccard = report::round4(o.jaccard);
+                    member.containment = round(config.containment.map(|_| inside));
+                    let contained = config.containment.is_some_and(|t| inside >= t);
+                    member.kind = if o.jaccard < config.threshold && contained {
+                        MemberKind::Contained
+                    } else {
+                        MemberKind::Near
+                    };
+                    if o.jaccard < config.threshold && !contained {
+                        member.linked_by = a.best.get(&c).map(|&(other, lo)| Link {
+                            id: id(other).to_owned(),
+                            jaccard: report::round4(lo.jaccard),
+                            containment: round(
+                                config.containment.map(|_| lo.a_in_b.max(lo.b_in_a)),
+                            ),
+                        });
+                    }
+                    member
+                })
+                .collect();
+            let all_exact = g.iter().all(|&m| content_rep[m as usize] == r);
+            Cluster {
+                id: i + 1,
+                kind: if all_exact {
+                    ClusterKind::Exact
+                } else {
+                    ClusterKind::Near
+                },
+                representative: id(rep).to_owned(),
+                members,
+            }
+        })
+        .collect();
     let mut summary = Summary {
         documents: metas.len(),
         boilerplate_lines: a.boilerplate.len(),
         ignored: corpus.ignored(),
         ..Default::default()
     };
-    let round = |x: Option<f64>| x.map(report::round4);
-    for (g, &rep) in a.groups.iter().zip(&reps) {
-        let r = content_rep[rep as usize];
-        let mut all_exact = true;
-        let members: Vec<Member> = g
-            .iter()
-            .map(|&m| {
-                let c = content_rep[m as usize];
-                let mut member = Member {
-                    id: id(m).to_owned(),
-                    kind: MemberKind::Exact,
-                    jaccard: 1.0,
-                    containment: config.containment.map(|_| 1.0),
-                    linked_by: None,
-                };
-                if m == rep {
-                    member.kind = MemberKind::Representative;
-                    return member;
-                }
-                if c == r {
-                    return member;
-                }
-                all_exact = false;
-                let (o, inside) = scores[&(m, rep)];
-                member.jaccard = report::round4(o.jaccard);
-                member.containment = round(config.containment.map(|_| inside));
-                let contained = config.containment.is_some_and(|t| inside >= t);
-                member.kind = if o.jaccard < config.threshold && contained {
-                    MemberKind::Contained
-                } else {
-                    MemberKind::Near
-                };
-                if o.jaccard < config.threshold && !contained {
-                    member.linked_by = a.best.get(&c).map(|&(other, lo)| Link {
-                        id: id(other).to_owned(),
-                        jaccard: report::round4(lo.jaccard),
-                        containment: round(config.containment.map(|_| lo.a_in_b.max(lo.b_in_a))),
-                    });
-                }
-                member
-            })
-            .collect();
-        summary.contained += members
+    for c in &clusters {
+        summary.contained += c
+            .members
             .iter()
             .filter(|m| m.kind == MemberKind::Contained)
             .count();
-        let kind = if all_exact {
-            ClusterKind::Exact
-        } else {
-            ClusterKind::Near
-        };
-        match kind {
+        match c.kind {
             ClusterKind::Exact => summary.exact_clusters += 1,
             ClusterKind::Near => summary.near_clusters += 1,
         }
-        summary.duplicates += members.len() - 1;
-        clusters.push(Cluster {
-            id: clusters.len() + 1,
-            kind,
-            representative: id(rep).to_owned(),
-            members,
-        });
+        summary.duplicates += c.members.len() - 1;
     }
     let elapsed = t.elapsed();
     analysis.stats.stages.push(("report", elapsed));
@@ -1133,15 +1149,16 @@ impl Analysis {
         }
     }
 
-    /// For each `(member, target)`, the member's overlap with the target and the share of the
-    /// member found in it, from verified pairs where known and computed otherwise. Exact copies
-    /// score 1; a pair that cannot be read scores 0 (the reason is among the warnings).
+    /// For each `(member, target)`, in the order given, the member's overlap with the target and
+    /// the share of the member found in it, from verified pairs where known and computed
+    /// otherwise. Exact copies score 1; a pair that cannot be read scores 0 (the reason is
+    /// among the warnings).
     pub fn scores_to(
         &self,
         corpus: &Corpus,
         config: &ScanConfig,
         wanted: &[(u32, u32)],
-    ) -> HashMap<(u32, u32), (Overlap, f64)> {
+    ) -> Vec<(Overlap, f64)> {
         let key = |a: u32, b: u32| (a.min(b), a.max(b));
         let rep = |d: u32| self.content_rep[d as usize];
         let mut missing: Vec<(u32, u32)> = wanted
@@ -1158,7 +1175,7 @@ impl Analysis {
             .map(|(i, o)| (missing[i as usize], o))
             .collect();
         wanted
-            .iter()
+            .par_iter()
             .map(|&(m, t)| {
                 let (c, r) = (rep(m), rep(t));
                 if c == r {
@@ -1168,7 +1185,7 @@ impl Analysis {
                         b_in_a: 1.0,
                         shared: self.metas[m as usize].shingles as usize,
                     };
-                    return ((m, t), (same, 1.0));
+                    return (same, 1.0);
                 }
                 let o = self
                     .known
@@ -1177,7 +1194,7 @@ impl Analysis {
                     .copied()
                     .unwrap_or_default();
                 let inside = if c < r { o.a_in_b } else { o.b_in_a };
-                ((m, t), (o, inside))
+                (o, inside)
             })
             .collect()
     }
