@@ -1,5 +1,6 @@
 //! Part of the corpus stage: the text extracted from documents that are costly to read (HTML
-//! pages, e-mail), kept in a temporary file for the rest of a run.
+//! pages, and messages whose body is mostly attachments or markup), kept in a temporary file
+//! for the rest of a run.
 //!
 //! A scan reads a document up to three times: in the boilerplate sample, to fingerprint it, and
 //! to verify its candidate pairs. Turning a page into text costs far more than reading the

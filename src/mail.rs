@@ -159,6 +159,16 @@ pub fn mail_text(bytes: &[u8]) -> Option<Mail> {
     })
 }
 
+/// The length in bytes of the body of the message in `bytes`: what follows the first empty
+/// line (the end of the header), or nothing when there is none.
+pub(crate) fn body_len(bytes: &[u8]) -> usize {
+    let ends = [&b"\n\n"[..], b"\n\r\n"];
+    ends.iter()
+        .filter_map(|end| memchr::memmem::find(bytes, end).map(|at| at + end.len()))
+        .min()
+        .map_or(0, |start| bytes.len() - start)
+}
+
 /// Reply and forward markers, as mail programs in several languages write them before a
 /// colon: Re, Fw, Fwd; German AW, WG; Nordic SV, VS, VL; French TR; Spanish RV; Portuguese
 /// RES, ENC; Dutch Antw; Polish Odp.
@@ -270,6 +280,13 @@ mod tests {
         \r\n\
         Here is our forecast.\r\n\
         From the desk, Phillip\r\n";
+
+    #[test]
+    fn body_starts_after_the_first_empty_line() {
+        assert_eq!(body_len(b"A: b\r\nC: d\r\n\r\nbody\r\n\r\nmore"), 12);
+        assert_eq!(body_len(b"A: b\n\nxy"), 2);
+        assert_eq!(body_len(b"A: b\r\nC: d\r\n"), 0);
+    }
 
     #[test]
     fn mail_header_blocks_are_told_from_text() {

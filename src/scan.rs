@@ -570,8 +570,8 @@ impl Analysis {
     /// are not errors: they are in [`Analysis::skipped`] and [`Analysis::warnings`].
     pub fn run(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Result<Analysis> {
         config.validate()?;
-        // Pages and messages are read up to three times (sample, fingerprint, verification):
-        // extracted once, their text is read back from then on.
+        // Pages are read up to three times (sample, fingerprint, verification): extracted once,
+        // their text is read back from then on (messages too, when costly to parse again).
         corpus.keep_extracted();
         let k = config.num_perm;
         let params = config.lsh_params();
