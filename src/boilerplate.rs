@@ -20,7 +20,7 @@
 //! so that fingerprinting takes them from there instead of reading and splitting those
 //! documents a second time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::corpus::{Corpus, Locator, Pending, Problem};
@@ -245,7 +245,8 @@ impl Kept {
 /// The documents the census kept, by input (file, and line for a JSONL record).
 #[derive(Debug, Default)]
 pub(crate) struct Census {
-    kept: HashMap<(u32, u32), Kept>,
+    /// By (file, record) number.
+    kept: crate::verify::DocMap<(u32, u32), Kept>,
 }
 
 impl Census {
@@ -395,7 +396,7 @@ impl Boilerplate {
             docs.iter()
                 .flat_map(|d| d.lines.iter().map(move |&(h, _)| (h, d.content))),
         );
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         pairs.dedup();
         let contents: HashesSet = docs.iter().map(|d| d.content).collect();
         let floor = (config.share * contents.len() as f64)
@@ -409,24 +410,24 @@ impl Boilerplate {
         drop(pairs);
         // Own share of every document (its words outside frequent lines), per frequent line
         // it carries; of documents with the same content, the largest share counts.
-        let mut shares: Vec<(u64, u64, f64)> = Vec::new();
-        for d in docs {
-            let total: u32 = d.lines.iter().map(|l| l.1).sum();
-            let outside: u32 = d
-                .lines
-                .iter()
-                .filter(|l| !frequent.contains(&l.0))
-                .map(|l| l.1)
-                .sum();
-            let share = outside as f64 / total.max(1) as f64;
-            shares.extend(
+        let mut shares: Vec<(u64, u64, f64)> = docs
+            .par_iter()
+            .flat_map_iter(|d| {
+                let total: u32 = d.lines.iter().map(|l| l.1).sum();
+                let outside: u32 = d
+                    .lines
+                    .iter()
+                    .filter(|l| !frequent.contains(&l.0))
+                    .map(|l| l.1)
+                    .sum();
+                let share = outside as f64 / total.max(1) as f64;
                 d.lines
                     .iter()
                     .filter(|l| frequent.contains(&l.0))
-                    .map(|&(h, _)| (h, d.content, share)),
-            );
-        }
-        shares.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
+                    .map(move |&(h, _)| (h, d.content, share))
+            })
+            .collect();
+        shares.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.total_cmp(&a.2)));
         shares.dedup_by_key(|x| (x.0, x.1));
         let lines = shares
             .chunk_by(|a, b| a.0 == b.0)
