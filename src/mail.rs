@@ -372,32 +372,10 @@ mod tests {
         Here is our forecast.\r\n\
         From the desk, Phillip\r\n";
 
-    /// Quoted-printable as a mail program writes it: lines of at most 76 bytes, `=` and
-    /// bytes outside printable ASCII as `=XX`, as are a space or tab before a line end.
+    /// Quoted-printable as a mail program writes it (see [`crate::synth`]).
     fn encode_qp(text: &str) -> String {
         let mut out = String::new();
-        for (n, line) in text.split('\n').enumerate() {
-            if n > 0 {
-                out.push_str("\r\n");
-            }
-            let bytes = line.as_bytes();
-            let mut width = 0;
-            for (i, &b) in bytes.iter().enumerate() {
-                let last = i + 1 == bytes.len();
-                let piece = match b {
-                    b' ' | b'\t' if last => format!("={b:02X}"),
-                    b'=' => "=3D".to_string(),
-                    b' '..=b'~' | b'\t' => (b as char).to_string(),
-                    _ => format!("={b:02X}"),
-                };
-                if width + piece.len() > 75 {
-                    out.push_str("=\r\n");
-                    width = 0;
-                }
-                width += piece.len();
-                out.push_str(&piece);
-            }
-        }
+        crate::synth::quoted_printable(text, &mut out);
         out
     }
 

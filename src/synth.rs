@@ -801,7 +801,7 @@ fn message(d: &Doc, i: usize, seed: u64) -> String {
 
 /// Appends `text` encoded as quoted-printable (RFC 2045): lines of at most 76 characters,
 /// `=` and every byte outside printable ASCII as `=XX`, a space or tab that ends a line too.
-fn quoted_printable(text: &str, out: &mut String) {
+pub(crate) fn quoted_printable(text: &str, out: &mut String) {
     for piece in text.split_inclusive('\n') {
         let (line, newline) = match piece.strip_suffix('\n') {
             Some(line) => (line, true),
