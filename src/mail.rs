@@ -5,10 +5,10 @@
 //! out. What stays is the subject, as the headline and first line, then the text of the body
 //! parts: `text/plain` as it is, `text/html` through [`crate::html::html_text`], transfer
 //! encodings and charsets decoded by the `mail-parser` crate, then the same of every message
-//! attached (a forward, a digest). A message of one plain UTF-8 part, unencoded or
-//! quoted-printable (most of them), only has its header parsed by the crate; its body is
-//! decoded here, faster, to the same text. Other attachments are left out, unless the message has no
-//! body text: then its text attachments stand for it.
+//! attached (a forward, a digest). Other attachments are left out, unless the message has no
+//! body text: then its text attachments stand for it. A message of one plain UTF-8 part,
+//! unencoded or quoted-printable (most of them), only has its header parsed by the crate: its
+//! body is decoded here, faster, to the text the crate gives when the encoding is well formed.
 //!
 //! Files named `.eml` are read as mail; so is any plain-text file whose first lines are a header
 //! block that only mail has (see [`looks_like_mail`]): Enron-style folders name messages `1.`,
