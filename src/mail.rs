@@ -253,10 +253,13 @@ fn quoted_printable(body: &[u8]) -> Vec<u8> {
 /// The length in bytes of the body of the message in `bytes`: what follows the first empty
 /// line (the end of the header), or nothing when there is none.
 pub(crate) fn body_len(bytes: &[u8]) -> usize {
-    let ends = [&b"\n\n"[..], b"\n\r\n"];
-    ends.iter()
-        .filter_map(|end| memchr::memmem::find(bytes, end).map(|at| at + end.len()))
-        .min()
+    // Line by line, so that the search ends with the header.
+    memchr::memchr_iter(b'\n', bytes)
+        .find_map(|at| match bytes[at + 1..] {
+            [b'\n', ..] => Some(at + 2),
+            [b'\r', b'\n', ..] => Some(at + 3),
+            _ => None,
+        })
         .map_or(0, |start| bytes.len() - start)
 }
 
@@ -458,6 +461,7 @@ mod tests {
     fn body_starts_after_the_first_empty_line() {
         assert_eq!(body_len(b"A: b\r\nC: d\r\n\r\nbody\r\n\r\nmore"), 12);
         assert_eq!(body_len(b"A: b\n\nxy"), 2);
+        assert_eq!(body_len(b"A: b\n\r\nx\n\ny"), 4);
         assert_eq!(body_len(b"A: b\r\nC: d\r\n"), 0);
     }
 
