@@ -416,7 +416,7 @@ pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
         let mut at = [0; 5];
         for (k, &c) in CUTS.iter().enumerate() {
             // Never below the last cut, even for a set that is not sorted as it should be.
-            at[k + 1] = s.partition_point(|&x| x < c).max(at[k]);
+            at[k + 1] = cut_index(s, c).max(at[k]);
         }
         at[4] = s.len();
         at
@@ -449,6 +449,23 @@ pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     (0..4)
         .map(|w| n[w] + merge_len(&a[i[w]..ea[w + 1]], &b[j[w]..eb[w + 1]]))
         .sum()
+}
+
+/// The first index of the sorted `s` whose value is at least `c`. Hash values are spread
+/// evenly, so the guess from `c`'s place in the range of u64 lands within a few values of it:
+/// a set read from main memory costs one or two cache lines here, where a binary search waits
+/// for about nine lines, one after another. Right for any sorted `s`; slower when it is
+/// lopsided.
+fn cut_index(s: &[u64], c: u64) -> usize {
+    let n = s.len();
+    let mut i = ((u128::from(c) * n as u128) >> 64) as usize;
+    while i > 0 && s[i - 1] >= c {
+        i -= 1;
+    }
+    while i < n && s[i] < c {
+        i += 1;
+    }
+    i
 }
 
 /// [`intersection_len`] as one merge.
@@ -651,6 +668,23 @@ mod tests {
                 assert_eq!(want, shared.min(na) as usize, "spread {s}");
                 assert_eq!(intersection_len(&a, &b), want, "spread {s}, {na} and {nb}");
                 assert_eq!(intersection_len(&b, &a), want, "spread {s}, {nb} and {na}");
+            }
+        }
+        // The cuts themselves, on sets spread evenly, crowded, and made of one value repeated.
+        for spread in spreads
+            .iter()
+            .chain([(|_| 1 << 62) as fn(u64) -> u64].iter())
+        {
+            for n in [0, 1, 5, 64, 1000] {
+                let mut v: Vec<u64> = (0..n).map(spread).collect();
+                v.sort_unstable();
+                for c in [0, 1, 1 << 62, 2 << 62, 3 << 62, u64::MAX] {
+                    assert_eq!(
+                        cut_index(&v, c),
+                        v.partition_point(|&x| x < c),
+                        "{n} at {c}"
+                    );
+                }
             }
         }
         // Not sorted, as callers must not give: some count, and no panic.
