@@ -35,6 +35,15 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    // Under a memory budget, freed memory goes back to the system as usual.
+    let budget = match &cli.command {
+        Command::Scan(a) => a.engine.memory,
+        Command::Dedup(a) => a.engine.memory,
+        _ => None,
+    };
+    if budget.is_none() {
+        crate::keep_freed_memory();
+    }
     if let Some(n) = cli.threads {
         // Only fails when a pool already exists, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()
