@@ -13,8 +13,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Has the allocator keep the memory a run frees, to be used again by the run, instead of
 /// handing it back to the system after a delay. Handing it back (`madvise`, about 1,600 calls
-/// on a 150k-document scan, most of them as the run ends) makes the system interrupt the other
-/// cores to flush their TLBs, which in a virtual machine costs an exit per call; 1.5 to 2 % of
+/// on a 150k-document scan, many of them as the run ends) makes the system interrupt the other
+/// cores to flush their TLBs, which in a virtual machine costs an exit per call: 1 to 2 % of
 /// such a scan's time. The peak grows by 10 to 20 MiB. Called before any other thread exists.
 pub(crate) fn keep_freed_memory() {
     // `mi_option_purge_delay` in mimalloc.h (libmimalloc-sys leaves it out of its constants);
