@@ -157,10 +157,11 @@ impl Default for BoilerplateConfig {
     }
 }
 
-/// A [`Hasher`] for keys that are already well-mixed 64-bit hashes (line and content hashes):
-/// the key is its own hash, instead of SipHash's per-lookup work.
+/// A [`Hasher`] for keys that are already well-mixed 64-bit or 128-bit hashes (line and
+/// content hashes, hashes of document ids): the key is its own hash, or its two halves
+/// combined, instead of SipHash's per-lookup work.
 #[derive(Default)]
-struct Prehashed(u64);
+pub(crate) struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
@@ -176,6 +177,10 @@ impl Hasher for Prehashed {
 
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64 ^ (n >> 64) as u64;
     }
 }
 
