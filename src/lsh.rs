@@ -139,45 +139,91 @@ where
     }
 }
 
-/// Sorted, unique pairs from packed per-band lists.
-pub(crate) fn merge_pairs(per_band: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
-    let mut all: Vec<u64> = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
-    for list in per_band {
-        all.extend_from_slice(&list);
+/// Pairs waiting in a [`PairSet`] are merged in once there are this many, or half as many as
+/// are merged already if that is more.
+const FRESH_PAIRS: usize = 1 << 16;
+
+/// One thread's candidate pairs, packed as `a << 32 | b`: a sorted, unique list, and the pairs
+/// of its latest bands waiting to join it. A pair usually agrees in several bands; merging the
+/// waiting pairs in whenever they reach half the merged ones keeps memory near the number of
+/// distinct pairs rather than of agreements, at a linear cost.
+#[derive(Default)]
+pub(crate) struct PairSet {
+    merged: Vec<u64>,
+    fresh: Vec<u64>,
+}
+
+impl PairSet {
+    /// Where new pairs go, in any order, repeats allowed; [`PairSet::settle_if_due`] after.
+    pub(crate) fn fresh(&mut self) -> &mut Vec<u64> {
+        &mut self.fresh
     }
-    all.par_sort_unstable();
-    all.dedup();
-    unpack(all)
+
+    /// Merges the waiting pairs in when there are enough of them.
+    pub(crate) fn settle_if_due(&mut self) {
+        if self.fresh.len() >= (self.merged.len() / 2).max(FRESH_PAIRS) {
+            self.settle();
+        }
+    }
+
+    fn settle(&mut self) {
+        let (merged, fresh) = (&mut self.merged, &mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        // Keep only the pairs not merged yet, in place.
+        let (mut at, mut kept) = (0, 0);
+        for r in 0..fresh.len() {
+            let x = fresh[r];
+            while at < merged.len() && merged[at] < x {
+                at += 1;
+            }
+            if merged.get(at) != Some(&x) {
+                fresh[kept] = x;
+                kept += 1;
+            }
+        }
+        fresh.truncate(kept);
+        // Merge from the back, into room made at the end of `merged`.
+        let (mut i, mut j) = (merged.len(), fresh.len());
+        merged.reserve_exact(j);
+        merged.resize(i + j, 0);
+        while j > 0 {
+            let out = i + j - 1;
+            if i > 0 && merged[i - 1] > fresh[j - 1] {
+                merged[out] = merged[i - 1];
+                i -= 1;
+            } else {
+                merged[out] = fresh[j - 1];
+                j -= 1;
+            }
+        }
+        fresh.clear();
+    }
+
+    /// All pairs, sorted and unique.
+    pub(crate) fn into_sorted(mut self) -> Vec<u64> {
+        self.settle();
+        self.fresh = Vec::new();
+        self.merged.shrink_to_fit();
+        self.merged
+    }
 }
 
 /// Sorted, unique pairs from packed lists that are each sorted and unique: merged two at a
 /// time, in linear time, rather than sorted again as one.
-fn merge_sorted_pairs(lists: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
+pub(crate) fn merge_sorted_pairs(lists: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
     unpack(lists.into_par_iter().reduce(Vec::new, union_sorted))
 }
 
-/// The union of two sorted, unique lists, sorted and unique.
-fn union_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
-    if a.is_empty() {
-        return b;
-    }
-    if b.is_empty() {
-        return a;
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        out.push(x.min(y));
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
+/// The union of two sorted, unique lists, sorted and unique, made in the larger one.
+pub(crate) fn union_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    let (merged, fresh) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    let mut set = PairSet { merged, fresh };
+    set.settle();
+    set.merged
 }
 
-fn unpack(packed: Vec<u64>) -> Vec<(u32, u32)> {
+pub(crate) fn unpack(packed: Vec<u64>) -> Vec<(u32, u32)> {
     packed
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
@@ -217,7 +263,8 @@ where
         .par_chunks(per_thread)
         .map(|firsts| {
             let mut tables: Vec<Vec<u64>> = Vec::new();
-            let (mut scratch, mut bucket, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut scratch, mut bucket) = (Vec::new(), Vec::new());
+            let mut pairs = PairSet::default();
             for &first in firsts {
                 let bands = first..(first + group).min(params.bands);
                 tables.resize_with(bands.len(), Vec::new);
@@ -244,14 +291,12 @@ where
                     for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
                         bucket.clear();
                         bucket.extend(group.iter().map(|&e| e as u32));
-                        bucket_pairs(&bucket, &keep, &mut pairs);
+                        bucket_pairs(&bucket, &keep, pairs.fresh());
+                        pairs.settle_if_due();
                     }
                 }
             }
-            // A pair usually agrees in several bands: once each is enough from here on.
-            pairs.sort_unstable();
-            pairs.dedup();
-            pairs
+            pairs.into_sorted()
         })
         .collect();
     merge_sorted_pairs(parts)
@@ -441,7 +486,10 @@ mod tests {
             })
             .collect();
         assert!(lists[0].is_empty());
-        let want = merge_pairs(lists.clone());
+        let mut all: Vec<u64> = lists.concat();
+        all.sort_unstable();
+        all.dedup();
+        let want = unpack(all);
         assert!(want.len() > lists.iter().map(Vec::len).max().unwrap());
         assert_eq!(merge_sorted_pairs(lists.clone()), want);
         assert_eq!(
@@ -449,6 +497,40 @@ mod tests {
             unpack(lists[2].clone())
         );
         assert!(merge_sorted_pairs(Vec::new()).is_empty());
+    }
+
+    /// Pairs added in batches of every size, with repeats within and across batches, come out
+    /// sorted and unique, as one sort of them all would give, whenever the merges happen.
+    #[test]
+    fn a_pair_set_equals_sorting_everything_once() {
+        let mut rng = 0x1234_5678_9abc_def0u64;
+        let mut next = |m: u64| {
+            rng = fmix64(rng.wrapping_add(0x9e37_79b9_7f4a_7c15));
+            rng % m
+        };
+        for batches in [0usize, 1, 3, 40] {
+            let mut set = PairSet::default();
+            let mut all = Vec::new();
+            for b in 0..batches {
+                // Small value ranges make repeats common; some batches pass FRESH_PAIRS alone.
+                let len = if b % 7 == 3 {
+                    FRESH_PAIRS + 5
+                } else {
+                    next(5000) as usize
+                };
+                let range = 1 + next(200_000);
+                for _ in 0..len {
+                    let p = next(range) << 32 | next(range);
+                    set.fresh().push(p);
+                    all.push(p);
+                }
+                set.settle_if_due();
+                assert!(set.merged.windows(2).all(|w| w[0] < w[1]));
+            }
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(set.into_sorted(), all, "{batches} batches");
+        }
     }
 
     #[test]

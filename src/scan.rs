@@ -820,11 +820,10 @@ impl Analysis {
             }
         };
         let main_floor = floor(config.threshold);
-        // The pairs worth verifying.
-        let pairs: Vec<(u32, u32)> = candidates
+        // The pairs worth verifying, chosen on all threads and kept in place.
+        let worth: Vec<bool> = candidates
             .par_iter()
-            .copied()
-            .filter(|&(a, b)| {
+            .map(|&(a, b)| {
                 let e = sigs.estimate(a, b, k);
                 let near = e >= main_floor;
                 let contained = config.containment.is_some_and(|c| {
@@ -834,7 +833,9 @@ impl Analysis {
                 near || contained
             })
             .collect();
-        drop(candidates);
+        let mut worth = worth.into_iter();
+        candidates.retain(|_| worth.next() == Some(true));
+        let pairs = candidates;
         stats.checked = pairs.len();
         progress.finish();
         stats.stages.push(("lsh", t.elapsed()));

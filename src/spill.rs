@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::lsh::{self, band_entry, band_key, LshParams};
+use crate::lsh::{self, band_entry, band_key, LshParams, PairSet};
 
 /// Bytes of one band-table entry ([`lsh::band_entry`]), in memory and on disk.
 const ENTRY: usize = 8;
@@ -251,9 +251,11 @@ impl SpilledSignatures {
             flush(&mut buffers, &mut runs)?;
         }
         drop(buffers);
-        let per_band: Vec<Vec<u64>> = (0..params.bands)
+        // Each thread folds its bands' pairs into one set, repeats removed as it goes; the sets
+        // are merged as they finish.
+        let pairs = (0..params.bands)
             .into_par_iter()
-            .map(|band| -> io::Result<Vec<u64>> {
+            .try_fold(PairSet::default, |mut pairs, band| -> io::Result<PairSet> {
                 let mut open: Vec<Run> = (0..runs)
                     .map(|r| Run::open(&self.run_path(r, band)))
                     .collect::<io::Result<_>>()?;
@@ -263,12 +265,12 @@ impl SpilledSignatures {
                     .enumerate()
                     .filter_map(|(i, r)| r.next.map(|e| std::cmp::Reverse((e, i))))
                     .collect();
-                let mut pairs = Vec::new();
                 let mut bucket: Vec<u32> = Vec::new();
                 let mut current: Option<u64> = None;
                 while let Some(std::cmp::Reverse((entry, i))) = heap.pop() {
                     if current != Some(entry >> 32) {
-                        lsh::bucket_pairs(&bucket, &keep, &mut pairs);
+                        lsh::bucket_pairs(&bucket, &keep, pairs.fresh());
+                        pairs.settle_if_due();
                         bucket.clear();
                         current = Some(entry >> 32);
                     }
@@ -278,15 +280,17 @@ impl SpilledSignatures {
                         heap.push(std::cmp::Reverse((e, i)));
                     }
                 }
-                lsh::bucket_pairs(&bucket, &keep, &mut pairs);
+                lsh::bucket_pairs(&bucket, &keep, pairs.fresh());
+                pairs.settle_if_due();
                 for r in 0..runs {
                     // Each band's runs are done with: give the disk space back early.
                     let _ = std::fs::remove_file(self.run_path(r, band));
                 }
                 Ok(pairs)
             })
-            .collect::<io::Result<_>>()?;
-        Ok((lsh::merge_pairs(per_band), runs))
+            .map(|pairs| pairs.map(PairSet::into_sorted))
+            .try_reduce(Vec::new, |a, b| Ok(lsh::union_sorted(a, b)))?;
+        Ok((lsh::unpack(pairs), runs))
     }
 }
 
