@@ -242,7 +242,7 @@ pub(crate) struct Kept {
 
 impl Kept {
     /// Heap bytes held, for the budget.
-    fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.words.len() * 8 + self.lines.len() * 16 + self.id.len() + 128
     }
 }
@@ -351,12 +351,14 @@ impl Boilerplate {
         let mut room = keep_bytes;
         // Sampled by a hash of the input's name, so the sample does not depend on order.
         corpus.for_each_sampled_batch(crate::config::READ_BATCH_DOCS, stride, |picked| {
-            let room_now = room;
+            // A document's words are kept only within its share of the room left, so that a
+            // batch of long documents never holds more words than the room, even for a moment.
+            let share = room / picked.len().max(1);
             let docs: Vec<(DocLines, Option<Kept>)> = picked
                 .into_par_iter()
                 .map_init(LineScratch::default, |s, p| {
                     let (loc, doc, warning) = corpus.read(p).ok()?;
-                    let (lines, content, words) = ordered_lines(&doc.text, s, room_now);
+                    let (lines, content, words) = ordered_lines(&doc.text, s, share);
                     let kept = words.map(|words| Kept {
                         loc,
                         id: doc.id,
@@ -372,9 +374,9 @@ impl Boilerplate {
                 .flatten()
                 .collect();
             // Kept in input order while there is room, so the same documents are kept on
-            // every run.
+            // every run; one over its share is read again by the first pass.
             for (lines, kept) in docs {
-                if let Some(k) = kept {
+                if let Some(k) = kept.filter(|k| k.size() <= share) {
                     let size = k.size();
                     if size <= room {
                         room -= size;

@@ -1403,38 +1403,51 @@ mod tests {
         assert!(tight.verify < 4 << 20, "{tight:?}");
     }
 
-    /// Within a budget, the census keeps the first documents in input order, and only those.
+    /// Within a budget, the census keeps documents in input order, each within its share of
+    /// the batch's room, until one does not fit.
     #[test]
     fn the_census_keeps_a_prefix_within_its_budget() {
         let dir = tempfile::tempdir().unwrap();
         let corpus = census_corpus(dir.path());
         let config = BoilerplateConfig::default();
-        let order = |mut census: Census| {
-            let mut flags = Vec::new();
+        // The size of what the census kept of each input, in input order.
+        let sizes = |mut census: Census| {
+            let mut sizes = Vec::new();
             corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
-                flags.extend(batch.iter().map(|p| census.take(p).is_some()));
+                sizes.extend(batch.iter().map(|p| census.take(p).map(|k| k.size())));
             });
-            flags
+            sizes
         };
-        let all = order(Boilerplate::learn_keeping(&corpus, &config, usize::MAX).1);
-        assert_eq!(
-            order(Boilerplate::learn_keeping(&corpus, &config, 0).1),
-            vec![false; all.len()]
-        );
+        let all = sizes(Boilerplate::learn_keeping(&corpus, &config, usize::MAX).1);
+        assert!(all.len() < READ_BATCH_DOCS, "one batch");
+        assert!(sizes(Boilerplate::learn_keeping(&corpus, &config, 0).1)
+            .iter()
+            .all(Option::is_none));
         let mut seen = std::collections::BTreeSet::new();
-        for budget in [200, 1000, 2000, 4000, 8000] {
-            let some = order(Boilerplate::learn_keeping(&corpus, &config, budget).1);
-            let n = some.iter().filter(|&&k| k).count();
-            seen.insert(n);
-            let first: Vec<bool> = all
+        for budget in [200, 1000, 2000, 4000, 8000, 16000] {
+            let some = sizes(Boilerplate::learn_keeping(&corpus, &config, budget).1);
+            // In input order, each document within its share of the batch's room, until one
+            // does not fit in what is left.
+            let share = budget / all.len();
+            let mut room = budget;
+            let want: Vec<Option<usize>> = all
                 .iter()
-                .scan(n, |left, &k| {
-                    let take = k && *left > 0;
-                    *left -= usize::from(take);
-                    Some(take)
+                .map(|&size| match size {
+                    Some(n) if n <= share && n <= room => {
+                        room -= n;
+                        Some(n)
+                    }
+                    Some(n) if n <= share => {
+                        room = 0;
+                        None
+                    }
+                    _ => None,
                 })
                 .collect();
-            assert_eq!(some, first, "budget {budget}");
+            assert_eq!(some, want, "budget {budget}");
+            let held: usize = some.iter().flatten().sum();
+            assert!(held <= budget, "{held} bytes kept of {budget}");
+            seen.insert(some.iter().flatten().count());
         }
         assert!(
             seen.len() >= 3,
