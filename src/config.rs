@@ -27,8 +27,10 @@ pub const CENSUS_KEEP_BYTES: usize = 96 << 20;
 pub const VERIFY_KEEP_BYTES: usize = 192 << 20;
 /// Bytes of the table of band keys that picks those documents (see [`crate::lsh`]).
 pub const SEEN_BANDS_BYTES: usize = 16 << 20;
-/// Shingle sets held at once while verifying.
+/// Most documents whose shingle sets are held at once while verifying.
 pub const VERIFY_BATCH_DOCS: usize = 4096;
+/// Most bytes of shingle sets held at once while verifying (fewer documents when they are long).
+pub const VERIFY_BATCH_BYTES: usize = 64 << 20;
 
 /// Everything a scan needs to know.
 #[derive(Clone, Debug)]

@@ -21,8 +21,8 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::boilerplate::{Boilerplate, Census, Kept, LineScratch, Prehashed};
 use crate::cluster::{self, UnionFind};
 use crate::config::{
-    ScanConfig, CENSUS_KEEP_BYTES, READ_BATCH_DOCS, SEEN_BANDS_BYTES, VERIFY_BATCH_DOCS,
-    VERIFY_KEEP_BYTES,
+    ScanConfig, CENSUS_KEEP_BYTES, READ_BATCH_DOCS, SEEN_BANDS_BYTES, VERIFY_BATCH_BYTES,
+    VERIFY_BATCH_DOCS, VERIFY_KEEP_BYTES,
 };
 use crate::corpus::{Corpus, Locator, Pending, Problem};
 use crate::error::Result;
@@ -1133,7 +1133,13 @@ impl Analysis {
             verify::overlaps_kept(
                 pairs,
                 self.metas.len(),
-                VERIFY_BATCH_DOCS,
+                (VERIFY_BATCH_BYTES, |d| {
+                    // The sets' bytes, the body's as many again; each document weighs at least
+                    // its share of the room at VERIFY_BATCH_DOCS to a batch.
+                    let sides = 1 + usize::from(config.containment.is_some());
+                    (8 * sides * self.metas[d as usize].shingles as usize)
+                        .max(VERIFY_BATCH_BYTES / VERIFY_BATCH_DOCS)
+                }),
                 |d| self.load(corpus, config, d),
                 verify::body_overlap,
                 keep,

@@ -132,7 +132,7 @@ where
     F: Fn(&S, &S) -> Overlap + Sync,
 {
     let mut results = vec![None; pairs.len()];
-    for (i, o) in overlaps_kept(pairs, n_docs, max_docs, load, score, |_| true) {
+    for (i, o) in overlaps_kept(pairs, n_docs, (max_docs, |_| 1), load, score, |_| true) {
         results[i as usize] = Some(o);
     }
     results
@@ -140,11 +140,13 @@ where
 
 /// As [`overlaps`], but only the pairs whose overlap `wanted` takes, as `(index in pairs,
 /// overlap)` in index order: memory for the pairs that pass, not for every pair checked
-/// (millions, among a site's near-identical pages).
-pub fn overlaps_kept<S, L, F, K>(
+/// (millions, among a site's near-identical pages). `room` is `(room, weight)`: the documents
+/// whose sets are held at once weigh at most `room` together (or are one pair), a document
+/// `d` weighing `weight(d)` (its sets' bytes, say, so that long documents are fewer at once).
+pub fn overlaps_kept<S, L, F, K, W>(
     pairs: &[(u32, u32)],
     n_docs: usize,
-    max_docs: usize,
+    room: (usize, W),
     load: L,
     score: F,
     wanted: K,
@@ -154,7 +156,9 @@ where
     L: Fn(u32) -> Option<S> + Sync,
     F: Fn(&S, &S) -> Overlap + Sync,
     K: Fn(&Overlap) -> bool + Sync,
+    W: Fn(u32) -> usize,
 {
+    let (room, weight) = room;
     let mut uf = UnionFind::new(n_docs);
     for &(a, b) in pairs {
         uf.union(a, b);
@@ -168,7 +172,6 @@ where
         .collect();
     keyed.par_sort_unstable();
     let order: Vec<u32> = keyed.into_iter().map(|k| k as u32).collect();
-    let max_docs = max_docs.max(2);
     // Where each document is needed for the last time: until then, a document read for one
     // batch is kept for the next, so that a family larger than a batch (templated pages,
     // thousands alike) is not read again batch after batch.
@@ -181,36 +184,60 @@ where
     let mut results: Vec<(u32, Overlap)> = Vec::new();
     // Documents read and still needed; `None` for one that could not be read.
     let mut held: DocMap<u32, Option<S>> = DocMap::default();
+    // What the documents in `held` weigh together.
+    let mut held_weight = 0usize;
     let mut start = 0;
     while start < order.len() {
-        held.retain(|&d, _| last_use[d as usize] as usize >= start);
-        // Room for at least half a batch of new documents, and always for one whole pair.
-        let keep = (max_docs / 2).min(max_docs - 2);
-        if held.len() > keep {
+        held.retain(|&d, _| {
+            let needed = last_use[d as usize] as usize >= start;
+            if !needed {
+                held_weight -= weight(d);
+            }
+            needed
+        });
+        // Room for at least half a batch of new documents.
+        if held_weight > room / 2 {
             // Still needed but too many to keep: those needed last are read again later.
             let mut by_last: Vec<(u32, u32)> =
                 held.keys().map(|&d| (last_use[d as usize], d)).collect();
             by_last.sort_unstable();
-            for &(_, d) in &by_last[keep..] {
-                held.remove(&d);
+            let mut kept = 0;
+            for &(_, d) in &by_last {
+                if kept + weight(d) <= room / 2 {
+                    kept += weight(d);
+                } else {
+                    held.remove(&d);
+                }
             }
+            held_weight = kept;
+        }
+        // And always for the next pair, whatever it weighs.
+        let (a, b) = pairs[order[start] as usize];
+        let fresh = |d: u32| if held.contains_key(&d) { 0 } else { weight(d) };
+        if held_weight + fresh(a) + if a != b { fresh(b) } else { 0 } > room {
+            held.retain(|&d, _| d == a || d == b);
+            held_weight = held.keys().map(|&d| weight(d)).sum();
         }
         let mut new: DocSet = DocSet::default();
+        let mut new_weight = 0;
         let mut end = start;
         while end < order.len() {
             let (a, b) = pairs[order[end] as usize];
             let fresh = |d: &u32| !held.contains_key(d) && !new.contains(d);
-            let extra = usize::from(fresh(&a)) + usize::from(fresh(&b) && a != b);
-            if end > start && held.len() + new.len() + extra > max_docs {
+            let extra = if fresh(&a) { weight(a) } else { 0 }
+                + if fresh(&b) && a != b { weight(b) } else { 0 };
+            // Always at least one pair.
+            if end > start && held_weight + new_weight + extra > room {
                 break;
             }
             for d in [a, b] {
-                if !held.contains_key(&d) {
-                    new.insert(d);
+                if !held.contains_key(&d) && new.insert(d) {
+                    new_weight += weight(d);
                 }
             }
             end += 1;
         }
+        held_weight += new_weight;
         let mut list: Vec<u32> = new.into_iter().collect();
         list.sort_unstable();
         let loaded: Vec<(u32, Option<S>)> = list.par_iter().map(|&d| (d, load(d))).collect();
@@ -301,8 +328,8 @@ mod tests {
         assert!(loads.load(Ordering::Relaxed) <= pairs.len() * 2);
     }
 
-    /// Sets that count how many of them are alive, and the most ever alive at once.
-    struct Counted(Vec<u64>, &'static Live);
+    /// Sets that count what they weigh alive together, and the most ever alive at once.
+    struct Counted(Vec<u64>, &'static Live, usize);
     struct Live {
         now: AtomicUsize,
         most: AtomicUsize,
@@ -314,33 +341,50 @@ mod tests {
                 most: AtomicUsize::new(0),
             }
         }
-        fn hold(&'static self, set: Vec<u64>) -> Counted {
-            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        fn hold(&'static self, set: Vec<u64>, weight: usize) -> Counted {
+            let now = self.now.fetch_add(weight, Ordering::SeqCst) + weight;
             self.most.fetch_max(now, Ordering::SeqCst);
-            Counted(set, self)
+            Counted(set, self, weight)
         }
     }
     impl Drop for Counted {
         fn drop(&mut self) {
-            self.1.now.fetch_sub(1, Ordering::SeqCst);
+            self.1.now.fetch_sub(self.2, Ordering::SeqCst);
         }
     }
 
     fn family_run(pairs: &[(u32, u32)], n: usize, max_docs: usize, live: &'static Live) -> usize {
+        weighed_run(pairs, n, (max_docs, |_| 1), live)
+    }
+
+    /// Runs `pairs` of documents `d` = the set `0..=d` with `room`, checks every overlap and
+    /// that the documents alive at once never weighed more than the room, and gives the loads.
+    fn weighed_run(
+        pairs: &[(u32, u32)],
+        n: usize,
+        room: (usize, fn(u32) -> usize),
+        live: &'static Live,
+    ) -> usize {
         let loads = AtomicUsize::new(0);
+        let (max_docs, weight) = room;
         let load = |d: u32| {
             loads.fetch_add(1, Ordering::Relaxed);
-            Some(live.hold((0..=d as u64).collect()))
+            Some(live.hold((0..=d as u64).collect(), weight(d)))
         };
-        let got = overlaps(pairs, n, max_docs, load, |a, b| overlap(&a.0, &b.0));
-        for (&(a, b), o) in pairs.iter().zip(&got) {
+        let score = |a: &Counted, b: &Counted| overlap(&a.0, &b.0);
+        let got = overlaps_kept(pairs, n, room, load, score, |_| true);
+        assert_eq!(got.len(), pairs.len());
+        for (&(a, b), &(i, o)) in pairs.iter().zip(&got) {
             let (lo, hi) = (a.min(b), a.max(b));
-            assert_eq!(o.unwrap().jaccard, (lo + 1) as f64 / (hi + 1) as f64);
+            assert_eq!(o.jaccard, (lo + 1) as f64 / (hi + 1) as f64, "pair {i}");
         }
         assert_eq!(live.now.load(Ordering::SeqCst), 0, "every set is dropped");
+        // A pair heavier than the room is held alone.
+        let heaviest = pairs.iter().map(|&(a, b)| weight(a) + weight(b)).max();
+        let room = max_docs.max(heaviest.unwrap_or(0));
         assert!(
-            live.most.load(Ordering::SeqCst) <= max_docs,
-            "{} sets alive at once, room for {max_docs}",
+            live.most.load(Ordering::SeqCst) <= room,
+            "{} alive at once, room for {room}",
             live.most.load(Ordering::SeqCst)
         );
         loads.load(Ordering::Relaxed)
@@ -357,6 +401,32 @@ mod tests {
             .flat_map(|a| (a + 1..(a + 5).min(n)).map(move |b| (a, b)))
             .collect();
         assert_eq!(family_run(&pairs, n as usize, 16, &LIVE), n as usize);
+    }
+
+    #[test]
+    fn long_documents_are_fewer_at_once() {
+        // A family whose documents weigh 1 to 13: each batch holds what fits in a room of 30,
+        // and a pair heavier than the room alone (two of 13 and more would not be) still runs.
+        static LIVE: Live = Live::new();
+        static TIGHT: Live = Live::new();
+        let n = 120u32;
+        let pairs: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..(a + 4).min(n)).map(move |b| (a, b)))
+            .collect();
+        let loads = weighed_run(
+            &pairs,
+            n as usize,
+            (30, |d| 1 + (d as usize * 7) % 13),
+            &LIVE,
+        );
+        assert!(loads >= n as usize && loads <= 2 * pairs.len(), "{loads}");
+        // Room for less than some pairs: those run alone.
+        weighed_run(
+            &pairs,
+            n as usize,
+            (14, |d| 1 + (d as usize * 7) % 13),
+            &TIGHT,
+        );
     }
 
     #[test]
@@ -391,7 +461,7 @@ mod tests {
         });
         assert_eq!(all[4], None, "document 7 cannot be read");
         let close = |o: &Overlap| o.jaccard >= 0.5;
-        let kept = overlaps_kept(&pairs, 30, 4, load, |a, b| overlap(a, b), close);
+        let kept = overlaps_kept(&pairs, 30, (4, |_| 1), load, |a, b| overlap(a, b), close);
         let want: Vec<(u32, Overlap)> = all
             .iter()
             .enumerate()
