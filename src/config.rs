@@ -17,6 +17,9 @@ pub const DEFAULT_NUM_PERM: usize = 128;
 pub const DEFAULT_SEED: u64 = 1;
 /// Documents read per batch in the first pass.
 pub const READ_BATCH_DOCS: usize = 2048;
+/// Bytes of JSONL records and mbox messages read per batch, at most (one record more):
+/// batches of long records hold fewer of them.
+pub const READ_BATCH_BYTES: usize = 16 << 20;
 /// Bytes of words the boilerplate census keeps of the documents it read, so that the first
 /// pass does not read and split them again (less under `--memory`: see `MemoryPlan` in `scan.rs`).
 pub const CENSUS_KEEP_BYTES: usize = 96 << 20;

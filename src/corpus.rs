@@ -25,6 +25,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::config::READ_BATCH_BYTES;
 use crate::error::{Error, Result};
 use crate::folders::Folders;
 
@@ -554,6 +555,7 @@ impl Corpus {
         let mut out = Batches {
             buf: Vec::with_capacity(batch),
             batch,
+            bytes: 0,
             f,
             going: true,
         };
@@ -1201,6 +1203,9 @@ impl Read for At<'_> {
 struct Batches<F> {
     buf: Vec<Pending>,
     batch: usize,
+    /// Bytes of the records in `buf`: a batch ends at [`READ_BATCH_BYTES`] of them too, so that
+    /// long records are fewer to a batch.
+    bytes: usize,
     f: F,
     /// False once `f` has asked to stop.
     going: bool,
@@ -1208,9 +1213,13 @@ struct Batches<F> {
 
 impl<F: FnMut(Vec<Pending>) -> bool> Batches<F> {
     fn push(&mut self, p: Pending) {
+        if let Pending::Line { raw, .. } = &p {
+            self.bytes += raw.len();
+        }
         self.buf.push(p);
-        if self.buf.len() >= self.batch && self.going {
+        if (self.buf.len() >= self.batch || self.bytes >= READ_BATCH_BYTES) && self.going {
             self.going = (self.f)(std::mem::take(&mut self.buf));
+            self.bytes = 0;
         }
     }
 }
