@@ -147,15 +147,16 @@ const FRESH_PAIRS: usize = 1 << 16;
 /// of its latest bands waiting to join it. A pair usually agrees in several bands; merging the
 /// waiting pairs in whenever they reach half the merged ones keeps memory near the number of
 /// distinct pairs rather than of agreements, at a linear cost.
+/// Generic so that lists of unpacked pairs merge the same way.
 #[derive(Default)]
-pub(crate) struct PairSet {
-    merged: Vec<u64>,
-    fresh: Vec<u64>,
+pub(crate) struct PairSet<T = u64> {
+    merged: Vec<T>,
+    fresh: Vec<T>,
 }
 
-impl PairSet {
+impl<T: Copy + Ord + Default> PairSet<T> {
     /// Where new pairs go, in any order, repeats allowed; [`PairSet::settle_if_due`] after.
-    pub(crate) fn fresh(&mut self) -> &mut Vec<u64> {
+    pub(crate) fn fresh(&mut self) -> &mut Vec<T> {
         &mut self.fresh
     }
 
@@ -186,7 +187,7 @@ impl PairSet {
         // Merge from the back, into room made at the end of `merged`.
         let (mut i, mut j) = (merged.len(), fresh.len());
         merged.reserve_exact(j);
-        merged.resize(i + j, 0);
+        merged.resize(i + j, T::default());
         while j > 0 {
             let out = i + j - 1;
             if i > 0 && merged[i - 1] > fresh[j - 1] {
@@ -201,7 +202,7 @@ impl PairSet {
     }
 
     /// All pairs, sorted and unique.
-    pub(crate) fn into_sorted(mut self) -> Vec<u64> {
+    pub(crate) fn into_sorted(mut self) -> Vec<T> {
         self.settle();
         self.fresh = Vec::new();
         self.merged.shrink_to_fit();
@@ -216,7 +217,7 @@ pub(crate) fn merge_sorted_pairs(lists: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
 }
 
 /// The union of two sorted, unique lists, sorted and unique, made in the larger one.
-pub(crate) fn union_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+pub(crate) fn union_sorted<T: Copy + Ord + Default>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
     let (merged, fresh) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     let mut set = PairSet { merged, fresh };
     set.settle();

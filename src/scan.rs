@@ -807,9 +807,8 @@ impl Analysis {
                 let (x, y) = (size(a).min(size(b)), size(a).max(size(b)));
                 x as f64 >= MIN_CONTAINED_SIZE * y as f64
             };
-            candidates.extend(find(cp, &sized)?.0);
-            candidates.sort_unstable();
-            candidates.dedup();
+            // Both lists are sorted and unique: merged in the larger one, not sorted again.
+            candidates = lsh::union_sorted(candidates, find(cp, &sized)?.0);
         }
         stats.candidates = candidates.len();
         let floor = |j: f64| {
