@@ -146,6 +146,25 @@ pub struct BoilerplateConfig {
     pub sample: usize,
 }
 
+/// Bytes of text the census samples at most (about: documents are counted at the mean size
+/// of a probe of [`PROBE_DOCS`]), unless that is fewer than [`MIN_SAMPLE`] documents.
+pub const CENSUS_SAMPLE_BYTES: usize = 256 << 20;
+/// Documents read to measure the mean size of a corpus's documents.
+const PROBE_DOCS: usize = 64;
+/// Fewest documents the census samples, when the corpus has as many.
+const MIN_SAMPLE: usize = 1000;
+
+/// Documents the census samples, at most `wanted`, for documents of `mean` bytes.
+fn sample_size(wanted: usize, mean: Option<f64>) -> usize {
+    match mean {
+        Some(mean) if mean > 0.0 => {
+            let fit = (CENSUS_SAMPLE_BYTES as f64 / mean) as usize;
+            wanted.min(fit.max(MIN_SAMPLE))
+        }
+        _ => wanted,
+    }
+}
+
 impl Default for BoilerplateConfig {
     fn default() -> Self {
         BoilerplateConfig {
@@ -346,7 +365,10 @@ impl Boilerplate {
             return (Boilerplate::none(), census);
         }
         let total = corpus.estimate_documents().max(1);
-        let stride = total.div_ceil(config.sample.max(1)).max(1) as u64;
+        // Fewer documents when they are long: the sample's text is read again by the first
+        // pass (beyond what fits in `keep_bytes`), so it is held near CENSUS_SAMPLE_BYTES.
+        let sample = sample_size(config.sample, corpus.mean_document_bytes(PROBE_DOCS));
+        let stride = total.div_ceil(sample.max(1)).max(1) as u64;
         let mut sampled: Vec<DocLines> = Vec::new();
         let mut room = keep_bytes;
         // Sampled by a hash of the input's name, so the sample does not depend on order.
@@ -617,6 +639,22 @@ mod tests {
 
     fn key(line: &str) -> u64 {
         line_key(&crate::normalize::normalize(line))
+    }
+
+    #[test]
+    fn long_documents_are_sampled_fewer() {
+        let wanted = BoilerplateConfig::default().sample;
+        // News-sized documents, or none measured: the whole sample.
+        assert_eq!(sample_size(wanted, Some(3_000.0)), wanted);
+        assert_eq!(sample_size(wanted, None), wanted);
+        assert_eq!(sample_size(wanted, Some(0.0)), wanted);
+        // Long ones: about CENSUS_SAMPLE_BYTES of them, but never fewer than MIN_SAMPLE.
+        let n = sample_size(wanted, Some(100_000.0));
+        assert!(n < wanted && n * 100_000 <= CENSUS_SAMPLE_BYTES, "{n}");
+        assert!((n + 1) * 100_000 > CENSUS_SAMPLE_BYTES, "{n}");
+        assert_eq!(sample_size(wanted, Some(1e9)), MIN_SAMPLE);
+        // A smaller sample asked for stays smaller.
+        assert_eq!(sample_size(10, Some(1e9)), 10);
     }
 
     #[test]

@@ -494,6 +494,45 @@ impl Corpus {
         })
     }
 
+    /// The mean bytes per document, measured cheaply: whole files by the text of up to `probe`
+    /// of them, spread evenly over the corpus (pages and messages extracted); JSONL and mbox
+    /// files by their size over their records. `None` when nothing could be measured.
+    pub fn mean_document_bytes(&self, probe: usize) -> Option<f64> {
+        let (records, whole): (Vec<usize>, Vec<usize>) =
+            (0..self.files.len()).partition(|&i| self.files[i].format.has_records());
+        let mut bytes = 0.0;
+        let mut docs = 0.0;
+        if !records.is_empty() {
+            bytes += records
+                .iter()
+                .filter_map(|&i| std::fs::metadata(&self.files[i].path).ok())
+                .map(|m| m.len() as f64)
+                .sum::<f64>();
+            // The estimate counts each whole file as one document.
+            docs += (self.estimate_documents() - whole.len()) as f64;
+        }
+        let stride = whole.len().div_ceil(probe.max(1)).max(1) as u64;
+        let mut buf = String::new();
+        let picked: Vec<u32> = whole
+            .iter()
+            .copied()
+            .filter(|&i| stride == 1 || self.sample_key(i, 0, &mut buf).is_multiple_of(stride))
+            .take(probe)
+            .map(|i| i as u32)
+            .collect();
+        let sizes: Vec<usize> = picked
+            .par_iter()
+            .filter_map(|&i| self.read(Pending::File(i)).ok())
+            .map(|(_, doc, _)| doc.text.len())
+            .collect();
+        if !sizes.is_empty() {
+            let mean = sizes.iter().sum::<usize>() as f64 / sizes.len() as f64;
+            bytes += mean * whole.len() as f64;
+            docs += whole.len() as f64;
+        }
+        (docs > 0.0).then(|| bytes / docs)
+    }
+
     /// A hash of the input's name (`PATH`, or `PATH:LINE` for a JSONL record), for sampling
     /// that does not depend on input order. `buf` is scratch space.
     fn sample_key(&self, file: usize, line: u32, buf: &mut String) -> u64 {
@@ -1453,6 +1492,41 @@ mod tests {
         }
         let corpus = Corpus::open(&[dir.path().to_path_buf()], InputOptions::default()).unwrap();
         (dir, corpus)
+    }
+
+    /// Whole files are measured by their text (a page's, not its markup), records by the
+    /// bytes of their files; a probe smaller than the folder still lands near the mean.
+    #[test]
+    fn mean_document_bytes_of_files_pages_and_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let open = || Corpus::open(std::slice::from_ref(&root), InputOptions::default()).unwrap();
+        assert_eq!(open().mean_document_bytes(64), None, "an empty folder");
+        for i in 0..40 {
+            // Texts of 100 and 300 bytes in turn.
+            let text = "word ".repeat(if i % 2 == 0 { 20 } else { 60 });
+            std::fs::write(root.join(format!("{i:02}.txt")), text.trim_end()).unwrap();
+        }
+        let mean = open().mean_document_bytes(64).unwrap();
+        assert!((mean - 199.0).abs() < 1.0, "{mean}");
+        let probed = open().mean_document_bytes(8).unwrap();
+        assert!((99.0..=299.0).contains(&probed), "{probed}");
+        // A page of 20 words in 4 KB of markup counts its text only.
+        let page = format!(
+            "<html><head><style>{}</style></head><body><p>{}</p></body></html>",
+            "p { margin: 0 } ".repeat(250),
+            "word ".repeat(20)
+        );
+        std::fs::write(root.join("page.html"), page).unwrap();
+        let mean = open().mean_document_bytes(64).unwrap();
+        assert!(mean < 200.0, "{mean}");
+        // Ten records in a 10,000-byte JSONL file beside the 41 files: 1,000 bytes each.
+        let line = format!("{{\"text\": \"{}\"}}\n", "x".repeat(987));
+        assert_eq!(line.len(), 1000);
+        std::fs::write(root.join("r.jsonl"), line.repeat(10)).unwrap();
+        let whole = 41.0 * mean;
+        let both = open().mean_document_bytes(64).unwrap();
+        assert!((both - (whole + 10_000.0) / 51.0).abs() < 1.0, "{both}");
     }
 
     #[test]
