@@ -148,7 +148,7 @@ pub struct BoilerplateConfig {
 
 /// Bytes of text the census samples at most (about: documents are counted at the mean size
 /// of a probe of [`PROBE_DOCS`]), unless that is fewer than [`MIN_SAMPLE`] documents.
-pub const CENSUS_SAMPLE_BYTES: usize = 256 << 20;
+const CENSUS_SAMPLE_BYTES: usize = 256 << 20;
 /// Documents read to measure the mean size of a corpus's documents.
 const PROBE_DOCS: usize = 64;
 /// Fewest documents the census samples, when the corpus has as many.
