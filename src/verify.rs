@@ -405,28 +405,18 @@ mod tests {
 
     #[test]
     fn long_documents_are_fewer_at_once() {
-        // A family whose documents weigh 1 to 13: each batch holds what fits in a room of 30,
-        // and a pair heavier than the room alone (two of 13 and more would not be) still runs.
+        // A family whose documents weigh 1 to 13. With a room of 30 every pair fits, and each
+        // batch holds what fits; with a room of 14 some pairs weigh more, and run alone.
         static LIVE: Live = Live::new();
         static TIGHT: Live = Live::new();
         let n = 120u32;
         let pairs: Vec<(u32, u32)> = (0..n)
             .flat_map(|a| (a + 1..(a + 4).min(n)).map(move |b| (a, b)))
             .collect();
-        let loads = weighed_run(
-            &pairs,
-            n as usize,
-            (30, |d| 1 + (d as usize * 7) % 13),
-            &LIVE,
-        );
+        let weight: fn(u32) -> usize = |d| 1 + (d as usize * 7) % 13;
+        let loads = weighed_run(&pairs, n as usize, (30, weight), &LIVE);
         assert!(loads >= n as usize && loads <= 2 * pairs.len(), "{loads}");
-        // Room for less than some pairs: those run alone.
-        weighed_run(
-            &pairs,
-            n as usize,
-            (14, |d| 1 + (d as usize * 7) % 13),
-            &TIGHT,
-        );
+        weighed_run(&pairs, n as usize, (14, weight), &TIGHT);
     }
 
     #[test]
