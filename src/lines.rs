@@ -89,31 +89,25 @@ fn near_pairs(norms: &[String], sets: &[BTreeSet<&str>]) -> Vec<(u32, u32)> {
     }
     let mut ranked: Vec<(u32, &str)> = freq.into_iter().map(|(w, n)| (n, w)).collect();
     ranked.sort_unstable();
-    let rank: HashMap<&str, u32> = ranked
+    let rank: HashMap<&str, u64> = ranked
         .iter()
         .enumerate()
-        .map(|(r, &(_, w))| (w, r as u32))
+        .map(|(r, &(_, w))| (w, r as u64))
         .collect();
-    let ids: Vec<Vec<u32>> = eligible
+    let ids: Vec<Vec<u64>> = eligible
         .iter()
         .map(|&i| {
-            let mut v: Vec<u32> = sets[i as usize].iter().map(|w| rank[w]).collect();
+            let mut v: Vec<u64> = sets[i as usize].iter().map(|w| rank[w]).collect();
             v.sort_unstable();
             v
         })
         .collect();
-    let dice = |a: &[u32], b: &[u32]| {
-        let (mut i, mut j, mut shared) = (0, 0, 0);
-        while i < a.len() && j < b.len() {
-            shared += usize::from(a[i] == b[j]);
-            let (x, y) = (a[i], b[j]);
-            i += usize::from(x <= y);
-            j += usize::from(y <= x);
-        }
+    let dice = |a: &[u64], b: &[u64]| {
+        let shared = crate::shingle::intersection_len(a, b);
         2.0 * shared as f64 / (a.len() + b.len()) as f64
     };
     // For each word, the earlier lines having it among their first words.
-    let mut by_word: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut by_word: HashMap<u64, Vec<u32>> = HashMap::new();
     let mut compared = vec![usize::MAX; ids.len()];
     let mut pairs = Vec::new();
     for (k, words) in ids.iter().enumerate() {
