@@ -1411,7 +1411,7 @@ mod tests {
     /// Within a budget, the census keeps documents in input order, each within its share of
     /// the batch's room, until one does not fit.
     #[test]
-    fn the_census_keeps_a_prefix_within_its_budget() {
+    fn the_census_keeps_documents_in_order_within_its_budget() {
         let dir = tempfile::tempdir().unwrap();
         let corpus = census_corpus(dir.path());
         let config = BoilerplateConfig::default();
