@@ -147,10 +147,9 @@ pub struct BoilerplateConfig {
 }
 
 /// Bytes of text the census samples at most (about: documents are counted at the mean size
-/// of a probe of [`PROBE_DOCS`]), unless that is fewer than [`MIN_SAMPLE`] documents.
+/// of a probe of [`PROBE_DOCS`](crate::config::PROBE_DOCS)), unless that is fewer than
+/// [`MIN_SAMPLE`] documents.
 const CENSUS_SAMPLE_BYTES: usize = 256 << 20;
-/// Documents read to measure the mean size of a corpus's documents.
-const PROBE_DOCS: usize = 64;
 /// Fewest documents the census samples, when the corpus has as many.
 const MIN_SAMPLE: usize = 1000;
 
@@ -164,22 +163,6 @@ fn sample_size(wanted: usize, mean: Option<f64>) -> usize {
         _ => wanted,
     }
 }
-
-/// Documents the census reads to a batch: fewer when they are long, so that a batch's share
-/// of the room to keep words in (see [`Boilerplate::learn_keeping`]) still holds a document's
-/// words, which take about 1.4 bytes per byte of English text (a hash of 8 bytes a word).
-fn batch_size(keep_bytes: usize, mean: Option<f64>) -> usize {
-    let most = crate::config::READ_BATCH_DOCS;
-    match mean {
-        Some(mean) if mean > 0.0 && keep_bytes > 0 => {
-            ((keep_bytes as f64 / (1.5 * mean)) as usize).clamp(MIN_BATCH.min(most), most)
-        }
-        _ => most,
-    }
-}
-
-/// Fewest documents to a batch of the census.
-const MIN_BATCH: usize = 64;
 
 impl Default for BoilerplateConfig {
     fn default() -> Self {
@@ -383,10 +366,12 @@ impl Boilerplate {
         let total = corpus.estimate_documents().max(1);
         // Fewer documents when they are long: the sample's text is read again by the first
         // pass (beyond what fits in `keep_bytes`), so it is held near CENSUS_SAMPLE_BYTES.
-        let mean = corpus.mean_document_bytes(PROBE_DOCS);
+        let mean = corpus.mean_document_bytes(crate::config::PROBE_DOCS);
         let sample = sample_size(config.sample, mean);
         let stride = total.div_ceil(sample.max(1)).max(1) as u64;
-        let batch = batch_size(keep_bytes, mean);
+        // Fewer to a batch when they are long, so that a batch's share of the room (see
+        // `learn_keeping`) still holds a document's words.
+        let batch = crate::config::docs_per_batch(keep_bytes, mean);
         let mut sampled: Vec<DocLines> = Vec::new();
         let mut room = keep_bytes;
         // Sampled by a hash of the input's name, so the sample does not depend on order.
@@ -673,15 +658,6 @@ mod tests {
         assert_eq!(sample_size(wanted, Some(1e9)), MIN_SAMPLE);
         // A smaller sample asked for stays smaller.
         assert_eq!(sample_size(10, Some(1e9)), 10);
-        // Batches: whole for short documents, nothing to keep or nothing measured; for long
-        // ones, small enough that a document's share of the room holds its words.
-        let most = crate::config::READ_BATCH_DOCS;
-        assert_eq!(batch_size(96 << 20, Some(3_000.0)), most);
-        assert_eq!(batch_size(0, Some(300_000.0)), most);
-        assert_eq!(batch_size(96 << 20, None), most);
-        let b = batch_size(96 << 20, Some(300_000.0));
-        assert!(b < most && (96 << 20) / b >= 420_000, "{b}");
-        assert_eq!(batch_size(1 << 20, Some(1e9)), MIN_BATCH);
     }
 
     #[test]

@@ -17,6 +17,25 @@ pub const DEFAULT_NUM_PERM: usize = 128;
 pub const DEFAULT_SEED: u64 = 1;
 /// Documents read per batch in the first pass.
 pub const READ_BATCH_DOCS: usize = 2048;
+/// Documents read to measure the mean size of a corpus's documents
+/// ([`crate::corpus::Corpus::mean_document_bytes`]).
+pub const PROBE_DOCS: usize = 64;
+/// Fewest documents to a batch sized by [`docs_per_batch`].
+pub const MIN_BATCH_DOCS: usize = 64;
+
+/// Documents to a batch that keeps about `keep_bytes` of words or shingle hashes of what it
+/// reads, for documents of `mean` bytes: [`READ_BATCH_DOCS`] for short documents, or when
+/// nothing was measured or nothing is kept; fewer for long ones, never under
+/// [`MIN_BATCH_DOCS`]. A word (or word shingle) takes a hash of 8 bytes, about 1.4 bytes per
+/// byte of English text, counted here as 1.5.
+pub fn docs_per_batch(keep_bytes: usize, mean: Option<f64>) -> usize {
+    match mean {
+        Some(mean) if mean > 0.0 && keep_bytes > 0 => ((keep_bytes as f64 / (1.5 * mean)) as usize)
+            .clamp(MIN_BATCH_DOCS.min(READ_BATCH_DOCS), READ_BATCH_DOCS),
+        _ => READ_BATCH_DOCS,
+    }
+}
+
 /// Bytes of JSONL records and mbox messages read per batch, at most (one record more):
 /// batches of long records hold fewer of them.
 pub const READ_BATCH_BYTES: usize = 16 << 20;
@@ -198,5 +217,21 @@ mod tests {
         for c in bad {
             assert!(c.validate().is_err(), "{c:?}");
         }
+    }
+
+    #[test]
+    fn long_documents_are_fewer_to_a_batch() {
+        let most = READ_BATCH_DOCS;
+        // Whole batches for short documents, when nothing is kept or nothing was measured.
+        assert_eq!(docs_per_batch(96 << 20, Some(3_000.0)), most);
+        assert_eq!(docs_per_batch(0, Some(300_000.0)), most);
+        assert_eq!(docs_per_batch(96 << 20, None), most);
+        assert_eq!(docs_per_batch(96 << 20, Some(0.0)), most);
+        // Long ones: few enough that each keeps 1.5 bytes a byte of text within the room.
+        let b = docs_per_batch(96 << 20, Some(300_000.0));
+        assert!(b < most && (96 << 20) / b >= 450_000, "{b}");
+        assert!((96 << 20) / (b + 1) < 450_000, "{b}");
+        // Never under the smallest batch, however long they are.
+        assert_eq!(docs_per_batch(1 << 20, Some(1e9)), MIN_BATCH_DOCS);
     }
 }

@@ -32,7 +32,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64_with_seed};
 
 use crate::boilerplate::{Boilerplate, BoilerplateConfig};
-use crate::config::{ScanConfig, READ_BATCH_DOCS};
+use crate::config::{docs_per_batch, ScanConfig, PROBE_DOCS, READ_BATCH_DOCS};
 use crate::corpus::{Corpus, InputOptions, Locator, Problem};
 use crate::error::{Error, Result};
 use crate::lsh::LshParams;
@@ -51,6 +51,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// SQLite page cache per connection, in KiB.
 const CACHE_KIB: i64 = 131_072;
+/// Bytes of shingle sets (or of the coded sets to store) that a batch of documents keeps,
+/// about: one batch is fingerprinted while the one before it is matched and written.
+const BATCH_SET_BYTES: usize = 64 << 20;
 
 /// The parameters an index is built with; fixed when it is created.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -339,13 +342,28 @@ struct Fp {
     id: String,
     loc: Locator,
     content: u128,
+    /// The shingle set, when [`Keeps::sets`] (for verification in the run); empty otherwise.
     shingles: Vec<u64>,
+    /// Shingles in the set.
+    size: usize,
+    /// [`encode_set`] of its [`short_set`], when it is to be stored if added.
+    stored: Option<Vec<u8>>,
     sig: Vec<u32>,
     /// [`short_sig`] of `sig`.
     short: Vec<u8>,
     /// [`band_keys`] of `short`.
     keys: Vec<i64>,
     bytes: u64,
+}
+
+/// What fingerprinting keeps of each document beyond its signature and band keys.
+#[derive(Clone, Copy)]
+struct Keeps {
+    /// The whole shingle set, to verify matches within the run (queries).
+    sets: bool,
+    /// The coded set stored with a document added (with `--store-shingles`, and always for
+    /// standard input, whose text cannot be read again): `None` when nothing is added.
+    stored: Option<bool>,
 }
 
 enum Read {
@@ -701,6 +719,7 @@ impl Index {
         fp: &Fingerprinter,
         hasher: &MinHasher,
         params: &IndexParams,
+        keeps: Keeps,
         batch: Vec<crate::corpus::Pending>,
     ) -> Vec<Read> {
         batch
@@ -713,12 +732,25 @@ impl Index {
                         hasher.signature_into(&s.shingles, &mut s.mins, &mut sig);
                         let short = short_sig(&sig);
                         let keys = band_keys(&short, params);
+                        let stdin = corpus.files()[f.loc.file as usize].name == "-";
+                        let stored = keeps
+                            .stored
+                            .is_some_and(|always| always || stdin)
+                            .then(|| encode_set(&short_set(&s.shingles)));
+                        let size = s.shingles.len();
+                        let shingles = if keeps.sets {
+                            std::mem::take(&mut s.shingles)
+                        } else {
+                            Vec::new()
+                        };
                         Read::Doc(
                             Box::new(Fp {
                                 id: f.id,
                                 loc: f.loc,
                                 content: f.content,
-                                shingles: std::mem::take(&mut s.shingles),
+                                shingles,
+                                size,
+                                stored,
                                 sig,
                                 short,
                                 keys,
@@ -800,9 +832,8 @@ impl Index {
                 Some(name),
             )
         };
-        // Text that cannot be read again (standard input) keeps its shingles.
-        let stored =
-            (opts.store_shingles || src.is_none()).then(|| encode_set(&short_set(&f.shingles)));
+        // Text that cannot be read again (standard input) keeps its shingles (see `Keeps`).
+        debug_assert!(f.stored.is_some() == (opts.store_shingles || src.is_none()));
         tx.prepare_cached(
             "INSERT INTO docs(id, src, name, line, offset, bytes, shingles, content, added, sig, stored) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -814,11 +845,11 @@ impl Index {
             f.loc.line,
             f.loc.offset as i64,
             f.bytes as i64,
-            f.shingles.len() as i64,
+            f.size as i64,
             &content[..],
             opts.added_at,
             f.short,
-            stored,
+            f.stored,
         ])?;
         let doc = u32::try_from(tx.last_insert_rowid())
             .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, tx.last_insert_rowid()))?;
@@ -847,24 +878,31 @@ impl Index {
     }
 
     /// Reads and fingerprints the batches of `corpus` and hands them, in input order, to
-    /// `step`, which runs while the next batch is being fingerprinted.
+    /// `step`, which runs while the next batch is being fingerprinted. A batch that keeps
+    /// shingle sets has fewer documents when they are long (about [`BATCH_SET_BYTES`] of sets).
     fn pipeline(
         corpus: &Corpus,
         fp: &Fingerprinter,
         hasher: &MinHasher,
         params: &IndexParams,
+        keeps: Keeps,
         progress: &dyn Progress,
         mut step: impl FnMut(Vec<Read>) -> rusqlite::Result<()> + Send,
     ) -> rusqlite::Result<()> {
         let mut prev: Option<Vec<Read>> = None;
         let mut failure: Option<rusqlite::Error> = None;
-        corpus.for_each_batch(READ_BATCH_DOCS, |batch| {
+        let batch_docs = if keeps.sets || keeps.stored == Some(true) {
+            docs_per_batch(BATCH_SET_BYTES, corpus.mean_document_bytes(PROBE_DOCS))
+        } else {
+            READ_BATCH_DOCS
+        };
+        corpus.for_each_batch(batch_docs, |batch| {
             if failure.is_some() {
                 return;
             }
             let n = batch.len() as u64;
             let (reads, r) = rayon::join(
-                || Self::fingerprint(corpus, fp, hasher, params, batch),
+                || Self::fingerprint(corpus, fp, hasher, params, keeps, batch),
                 || prev.take().map_or(Ok(()), &mut step),
             );
             if let Err(e) = r {
@@ -916,7 +954,11 @@ impl Index {
         let params = self.params.clone();
         progress.begin("adding", None);
         let this = &mut *self;
-        let r = Self::pipeline(corpus, &fp, &hasher, &params, progress, |reads| {
+        let keeps = Keeps {
+            sets: false,
+            stored: Some(opts.store_shingles),
+        };
+        let r = Self::pipeline(corpus, &fp, &hasher, &params, keeps, progress, |reads| {
             let this: &mut Index = &mut *this;
             writes.begin(&this.conn)?;
             let tx = &this.conn;
@@ -1233,7 +1275,11 @@ impl Index {
         let params = self.params.clone();
         progress.begin("querying", None);
         let this = &mut *self;
-        let r = Self::pipeline(corpus, &fp, &hasher, &params, progress, |reads| {
+        let keeps = Keeps {
+            sets: true,
+            stored: add.map(|a| a.store_shingles),
+        };
+        let r = Self::pipeline(corpus, &fp, &hasher, &params, keeps, progress, |reads| {
             let this: &mut Index = &mut *this;
             let mut docs: Vec<Box<Fp>> = Vec::new();
             for read in reads {
@@ -1654,5 +1700,43 @@ mod tests {
             ..Default::default()
         };
         assert!(down.check(&have, path, true).is_err());
+    }
+
+    /// Adding keeps no shingle set, only its size and, when it is to be stored, its coded
+    /// short set; a query keeps the whole set. Signatures and keys are the same either way.
+    #[test]
+    fn fingerprints_keep_what_their_use_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        std::fs::write(dir.path().join("a.txt"), text).unwrap();
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], InputOptions::default()).unwrap();
+        let params = Requested::default().new_params().unwrap();
+        let config = ScanConfig::default();
+        let boilerplate = Boilerplate::none();
+        let fp = Fingerprinter::new(&config, &boilerplate);
+        let hasher = MinHasher::new(params.num_perm, params.seed);
+        let read = |sets, stored| {
+            let mut batch = Vec::new();
+            corpus.for_each_batch(READ_BATCH_DOCS, |b| batch.extend(b));
+            let keeps = Keeps { sets, stored };
+            match Index::fingerprint(&corpus, &fp, &hasher, &params, keeps, batch).pop() {
+                Some(Read::Doc(f, None)) => f,
+                _ => panic!("one document read"),
+            }
+        };
+        let query = read(true, None);
+        // Twelve words, four to a shingle.
+        assert_eq!(
+            (query.shingles.len(), query.size, &query.stored),
+            (9, 9, &None)
+        );
+        let added = read(false, Some(false));
+        assert!(added.shingles.is_empty() && added.stored.is_none());
+        assert_eq!(added.size, 9);
+        assert_eq!((&added.sig, &added.keys), (&query.sig, &query.keys));
+        let stored = read(false, Some(true));
+        let coded = stored.stored.as_deref().expect("stored");
+        assert_eq!(decode_set(coded), Some(short_set(&query.shingles)));
+        assert!(stored.shingles.is_empty());
     }
 }
