@@ -31,7 +31,7 @@ use rayon::prelude::*;
 /// `i mod 4`, so that a word's multiplication does not wait for the one before it (as one
 /// chain, each word waited about five cycles for the last).
 #[inline]
-fn line_hash(words: &[u64]) -> u64 {
+pub(crate) fn line_hash(words: &[u64]) -> u64 {
     let step = |h: u64, w: u64| (h ^ w).wrapping_mul(0xd6e8_feb8_6659_fd93).rotate_left(29);
     let n = words.len() as u64;
     let mut lanes = [
@@ -202,8 +202,11 @@ impl Hasher for Prehashed {
     }
 }
 
+/// Hash maps and sets keyed by such hashes.
+pub(crate) type Hashed = BuildHasherDefault<Prehashed>;
+
 /// A set of hashes, hashed as they are.
-type HashesSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
+type HashesSet = HashSet<u64, Hashed>;
 
 /// The set of boilerplate lines (hashes of normalized lines).
 #[derive(Clone, Debug, Default)]

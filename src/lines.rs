@@ -11,15 +11,16 @@
 //! for the lines the sketch says may reach the floor (the sketch never undercounts, so no line
 //! is missed). Memory is the sketch plus the frequent lines, never the corpus.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use xxhash_rust::xxh3::xxh3_64;
 
+use crate::boilerplate::{line_hash, Hashed};
 use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, Document, Problem};
-use crate::normalize::{normalize_into, word_count};
+use crate::normalize::line_words;
 use crate::progress::Progress;
 
 /// Word-set Dice coefficient from which two lines of one document are near repeats.
@@ -51,45 +52,49 @@ pub struct NearLine {
     pub similarity: f64,
 }
 
-fn word_set(normalized: &str) -> BTreeSet<&str> {
-    normalized.split(' ').collect()
+/// The sorted set of a line's word hashes.
+fn word_set(words: &[u64]) -> Vec<u64> {
+    let mut set = words.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
-fn set_dice(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
-    let inter = a.intersection(b).count();
+/// The Dice coefficient of two sorted sets: twice what they share over the sum of their sizes.
+fn set_dice(a: &[u64], b: &[u64]) -> f64 {
     let total = a.len() + b.len();
     if total == 0 {
         0.0
     } else {
-        2.0 * inter as f64 / total as f64
+        2.0 * crate::shingle::intersection_len(a, b) as f64 / total as f64
     }
 }
 
-/// The pairs `(a, b)`, `a < b`, of lines (normalized, with their word sets) that have
-/// [`NEAR_LINE_MIN_WORDS`] words or more each and a word-set Dice coefficient of at least
-/// [`NEAR_LINE_SIMILARITY`], in no particular order.
+/// The pairs `(a, b)`, `a < b`, of lines (given by their word counts and sorted sets of word
+/// hashes) that have [`NEAR_LINE_MIN_WORDS`] words or more each and a word-set Dice
+/// coefficient of at least [`NEAR_LINE_SIMILARITY`], in no particular order.
 ///
 /// Not every pair is compared, which took a fifth of a second for a long article's thousand
 /// lines: a pair that similar shares at least `α = t / (2 - t)` of either line's words (`t` the
 /// threshold), so it shares a word among the first `n - ⌈α n⌉ + 1` of each line's `n` words
 /// when words are ranked rarest first. Lines are compared only with the earlier lines that
 /// have one of their own first words among those first words.
-fn near_pairs(norms: &[String], sets: &[BTreeSet<&str>]) -> Vec<(u32, u32)> {
+fn near_pairs(counts: &[usize], sets: &[Vec<u64>]) -> Vec<(u32, u32)> {
     let t = NEAR_LINE_SIMILARITY;
     let alpha = t / (2.0 - t);
-    let eligible: Vec<u32> = (0..norms.len() as u32)
-        .filter(|&i| word_count(&norms[i as usize]) >= NEAR_LINE_MIN_WORDS)
+    let eligible: Vec<u32> = (0..counts.len() as u32)
+        .filter(|&i| counts[i as usize] >= NEAR_LINE_MIN_WORDS)
         .collect();
     // Words ranked by the number of eligible lines carrying them, rarest first.
-    let mut freq: HashMap<&str, u32> = HashMap::new();
+    let mut freq: HashMap<u64, u32, Hashed> = HashMap::default();
     for &i in &eligible {
         for &w in &sets[i as usize] {
             *freq.entry(w).or_default() += 1;
         }
     }
-    let mut ranked: Vec<(u32, &str)> = freq.into_iter().map(|(w, n)| (n, w)).collect();
+    let mut ranked: Vec<(u32, u64)> = freq.into_iter().map(|(w, n)| (n, w)).collect();
     ranked.sort_unstable();
-    let rank: HashMap<&str, u64> = ranked
+    let rank: HashMap<u64, u64, Hashed> = ranked
         .iter()
         .enumerate()
         .map(|(r, &(_, w))| (w, r as u64))
@@ -102,12 +107,8 @@ fn near_pairs(norms: &[String], sets: &[BTreeSet<&str>]) -> Vec<(u32, u32)> {
             v
         })
         .collect();
-    let dice = |a: &[u64], b: &[u64]| {
-        let shared = crate::shingle::intersection_len(a, b);
-        2.0 * shared as f64 / (a.len() + b.len()) as f64
-    };
-    // For each word, the earlier lines having it among their first words.
-    let mut by_word: HashMap<u64, Vec<u32>> = HashMap::new();
+    // For each word (by rank), the earlier lines having it among their first words.
+    let mut by_word: Vec<Vec<u32>> = vec![Vec::new(); ranked.len()];
     let mut compared = vec![usize::MAX; ids.len()];
     let mut pairs = Vec::new();
     for (k, words) in ids.iter().enumerate() {
@@ -115,17 +116,17 @@ fn near_pairs(norms: &[String], sets: &[BTreeSet<&str>]) -> Vec<(u32, u32)> {
         let need = (alpha * words.len() as f64 - 1e-9).ceil().max(1.0) as usize;
         let prefix = &words[..words.len() + 1 - need.min(words.len())];
         for w in prefix {
-            for &j in by_word.get(w).map_or(&[][..], Vec::as_slice) {
+            for &j in &by_word[*w as usize] {
                 if compared[j as usize] != k {
                     compared[j as usize] = k;
-                    if dice(&ids[j as usize], words) >= t {
+                    if set_dice(&ids[j as usize], words) >= t {
                         pairs.push((eligible[j as usize], eligible[k]));
                     }
                 }
             }
         }
         for &w in prefix {
-            by_word.entry(w).or_default().push(k as u32);
+            by_word[w as usize].push(k as u32);
         }
     }
     pairs
@@ -145,36 +146,39 @@ fn near_pairs(norms: &[String], sets: &[BTreeSet<&str>]) -> Vec<(u32, u32)> {
 /// assert_eq!(r[0].lines, vec![1, 3, 5]);
 /// ```
 pub fn within(doc: &Document) -> Vec<Repeat> {
-    // Distinct normalized lines, each with the lines it stands at.
-    let mut norms: Vec<String> = Vec::new();
+    // Distinct lines, by the hash of their canonical words: each line's word count (the
+    // first occurrence's), its set of word hashes, and the lines it stands at (1-based).
+    // `line_words` cuts the text at every '\n', as `split` does.
+    let raw: Vec<&str> = doc.text.split('\n').collect();
+    let mut index: HashMap<u64, usize, Hashed> = HashMap::default();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut sets: Vec<Vec<u64>> = Vec::new();
     let mut at: Vec<Vec<usize>> = Vec::new();
-    let mut first_raw: Vec<&str> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut buf = String::new();
-    for (i, raw) in doc.text.lines().enumerate() {
-        normalize_into(raw, &mut buf);
-        if buf.is_empty() {
-            continue;
+    let mut line = 0;
+    let (mut buf, mut words) = (String::new(), Vec::new());
+    line_words(&doc.text, &mut buf, &mut words, |words| {
+        line += 1;
+        if words.is_empty() {
+            return;
         }
-        match index.get(&buf) {
-            Some(&g) => at[g].push(i + 1),
-            None => {
-                index.insert(buf.clone(), norms.len());
-                norms.push(buf.clone());
-                at.push(vec![i + 1]);
-                first_raw.push(raw.trim());
+        match index.entry(line_hash(words)) {
+            Entry::Occupied(g) => at[*g.get()].push(line),
+            Entry::Vacant(v) => {
+                v.insert(at.len());
+                counts.push(words.len());
+                sets.push(word_set(words));
+                at.push(vec![line]);
             }
         }
-    }
-    let mut uf = UnionFind::new(norms.len());
-    let sets: Vec<BTreeSet<&str>> = norms.iter().map(|n| word_set(n)).collect();
-    if norms.len() <= NEAR_LINE_MAX_LINES {
-        for (a, b) in near_pairs(&norms, &sets) {
+    });
+    let mut uf = UnionFind::new(at.len());
+    if at.len() <= NEAR_LINE_MAX_LINES {
+        for (a, b) in near_pairs(&counts, &sets) {
             uf.union(a, b);
         }
     }
     let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
-    for g in 0..norms.len() {
+    for g in 0..at.len() {
         groups.entry(uf.find(g as u32)).or_default().push(g);
     }
     let mut out: Vec<Repeat> = groups
@@ -203,7 +207,7 @@ pub fn within(doc: &Document) -> Vec<Repeat> {
             near.sort_by_key(|n| n.line);
             Some(Repeat {
                 id: doc.id.clone(),
-                text: first_raw[first].to_owned(),
+                text: raw[at[first][0] - 1].trim().to_owned(),
                 lines,
                 near,
             })
@@ -303,22 +307,28 @@ impl Sketch {
 const SKETCH_DEPTH: usize = 4;
 const SKETCH_WIDTH_LOG2: u32 = 22;
 
-/// A document's id and its distinct lines (hash of the normalized line, line as written).
+/// A document's id and its distinct lines that may be frequent (key, line as written).
 type IdLines = (String, Vec<(u64, String)>);
 
-fn distinct_lines(doc: &Document, buf: &mut String) -> Vec<(u64, String)> {
-    let mut seen = HashSet::new();
+/// Scratch space of [`distinct_lines`].
+type LineBuf = (String, Vec<u64>, HashSet<u64, Hashed>);
+
+/// The distinct lines of `doc`, blank ones left out: the key of each (the hash of its
+/// canonical words) and the index of its first occurrence among the text's lines as cut at
+/// every '\n'.
+fn distinct_lines(doc: &Document, (buf, words, seen): &mut LineBuf) -> Vec<(u64, usize)> {
+    seen.clear();
     let mut out = Vec::new();
-    for raw in doc.text.lines() {
-        normalize_into(raw, buf);
-        if buf.is_empty() {
-            continue;
+    let mut line = 0;
+    line_words(&doc.text, buf, words, |words| {
+        if !words.is_empty() {
+            let h = line_hash(words);
+            if seen.insert(h) {
+                out.push((h, line));
+            }
         }
-        let h = xxh3_64(buf.as_bytes());
-        if seen.insert(h) {
-            out.push((h, raw.trim().to_owned()));
-        }
-    }
+        line += 1;
+    });
     out
 }
 
@@ -339,7 +349,7 @@ pub fn across(
         let n = batch.len() as u64;
         let hashes: Vec<Vec<u64>> = batch
             .into_par_iter()
-            .map_init(String::new, |buf, p| match corpus.read(p) {
+            .map_init(LineBuf::default, |buf, p| match corpus.read(p) {
                 Ok((_, doc, _)) => distinct_lines(&doc, buf)
                     .into_iter()
                     .map(|(h, _)| h)
@@ -366,11 +376,18 @@ pub fn across(
         let n = batch.len() as u64;
         let docs: Vec<Result<IdLines, Problem>> = batch
             .into_par_iter()
-            .map_init(String::new, |buf, p| {
+            .map_init(LineBuf::default, |buf, p| {
                 corpus.read(p).map(|(_, doc, _)| {
-                    let lines = distinct_lines(&doc, buf)
+                    let mut lines = distinct_lines(&doc, buf);
+                    lines.retain(|(h, _)| sketch.estimate(*h) as usize >= min_documents);
+                    let raw: Vec<&str> = if lines.is_empty() {
+                        Vec::new()
+                    } else {
+                        doc.text.split('\n').collect()
+                    };
+                    let lines = lines
                         .into_iter()
-                        .filter(|(h, _)| sketch.estimate(*h) as usize >= min_documents)
+                        .map(|(h, i)| (h, raw[i].trim().to_owned()))
                         .collect();
                     (doc.id, lines)
                 })
@@ -426,6 +443,7 @@ pub fn across(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::word_hash;
 
     fn doc(text: &str) -> Document {
         Document {
@@ -468,19 +486,24 @@ mod tests {
             lines in proptest::collection::vec(
                 proptest::collection::vec(0u8..14, 1..14), 0..40)
         ) {
-            let norms: Vec<String> = lines
+            let hashed: Vec<Vec<u64>> = lines
                 .iter()
-                .map(|l| l.iter().map(|w| format!("w{w}")).collect::<Vec<_>>().join(" "))
+                .map(|l| l.iter().map(|w| word_hash(format!("w{w}").as_bytes())).collect())
                 .collect();
-            let sets: Vec<BTreeSet<&str>> = norms.iter().map(|n| word_set(n)).collect();
-            let mut got = near_pairs(&norms, &sets);
+            let counts: Vec<usize> = lines.iter().map(Vec::len).collect();
+            let sets: Vec<Vec<u64>> = hashed.iter().map(|h| word_set(h)).collect();
+            let mut got = near_pairs(&counts, &sets);
             got.sort_unstable();
+            // Every pair, with sets of the words themselves.
+            let words: Vec<BTreeSet<u8>> = lines.iter().map(|l| l.iter().copied().collect()).collect();
             let mut want = Vec::new();
-            for a in 0..norms.len() {
-                for b in a + 1..norms.len() {
-                    if word_count(&norms[a]) >= NEAR_LINE_MIN_WORDS
-                        && word_count(&norms[b]) >= NEAR_LINE_MIN_WORDS
-                        && set_dice(&sets[a], &sets[b]) >= NEAR_LINE_SIMILARITY
+            for a in 0..lines.len() {
+                for b in a + 1..lines.len() {
+                    let shared = words[a].intersection(&words[b]).count();
+                    let dice = 2.0 * shared as f64 / (words[a].len() + words[b].len()) as f64;
+                    if lines[a].len() >= NEAR_LINE_MIN_WORDS
+                        && lines[b].len() >= NEAR_LINE_MIN_WORDS
+                        && dice >= NEAR_LINE_SIMILARITY
                     {
                         want.push((a as u32, b as u32));
                     }
