@@ -13,7 +13,7 @@
 //! from MinHash and LSH over the word sets, so a corpus of millions is never compared pair by
 //! pair; only the headlines (a few dozen bytes each) are held in memory.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -26,6 +26,7 @@ use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::normalize::normalize_into;
 use crate::progress::Progress;
+use crate::shingle::{dice, sorted_set};
 
 /// Default Dice coefficient of word sets from which two headlines are near the same.
 pub const DEFAULT_SIMILARITY: f64 = 0.6;
@@ -101,17 +102,12 @@ pub fn headline_of(doc: &Document, boilerplate: &Boilerplate) -> Option<String> 
     })
 }
 
-fn words(normalized: &str) -> BTreeSet<&str> {
-    normalized.split(' ').collect()
-}
-
-fn dice(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
-    let shared = a.intersection(b).count();
-    if a.is_empty() && b.is_empty() {
-        0.0
-    } else {
-        2.0 * shared as f64 / (a.len() + b.len()) as f64
-    }
+/// The distinct words of a normalized headline, sorted.
+fn words(normalized: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = normalized.split(' ').collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 /// Groups the documents of `corpus` by headline. `similarity` is the Dice threshold.
@@ -183,13 +179,16 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
         }
     }
     let stop_above = STOP_MIN_HEADLINES.max((STOP_SHARE * unique.len() as f64) as usize);
-    let sets: Vec<BTreeSet<&str>> = rows
+    // Each headline's distinctive words, as a sorted set of their hashes.
+    let sets: Vec<Vec<u64>> = rows
         .iter()
         .map(|r| {
-            words(&r.2)
-                .into_iter()
-                .filter(|w| df.get(w).is_none_or(|&c| c <= stop_above))
-                .collect()
+            sorted_set(
+                words(&r.2)
+                    .into_iter()
+                    .filter(|w| df.get(w).is_none_or(|&c| c <= stop_above))
+                    .map(|w| xxh3_64_with_seed(w.as_bytes(), 1)),
+            )
         })
         .collect();
     // Near headlines: MinHash over distinctive word sets, LSH, then the exact Dice.
@@ -197,13 +196,8 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
     let sigs: Vec<u32> = sets
         .par_iter()
         .flat_map_iter(|set| {
-            let mut hashes: Vec<u64> = set
-                .iter()
-                .map(|w| xxh3_64_with_seed(w.as_bytes(), 1))
-                .collect();
-            hashes.sort_unstable();
             let mut sig = vec![0u32; HEADLINE_PERM];
-            hasher.signature_into(&hashes, &mut minhash::Scratch::default(), &mut sig);
+            hasher.signature_into(set, &mut minhash::Scratch::default(), &mut sig);
             sig
         })
         .collect();

@@ -22,6 +22,7 @@ use crate::cluster::UnionFind;
 use crate::corpus::{Corpus, Document, Problem};
 use crate::normalize::line_words;
 use crate::progress::Progress;
+use crate::shingle::{dice, sorted_set};
 
 /// Word-set Dice coefficient from which two lines of one document are near repeats.
 pub const NEAR_LINE_SIMILARITY: f64 = 0.6;
@@ -50,24 +51,6 @@ pub struct NearLine {
     pub line: usize,
     /// Word-set Dice similarity to the first occurrence.
     pub similarity: f64,
-}
-
-/// The sorted set of a line's word hashes.
-fn word_set(words: &[u64]) -> Vec<u64> {
-    let mut set = words.to_vec();
-    set.sort_unstable();
-    set.dedup();
-    set
-}
-
-/// The Dice coefficient of two sorted sets: twice what they share over the sum of their sizes.
-fn set_dice(a: &[u64], b: &[u64]) -> f64 {
-    let total = a.len() + b.len();
-    if total == 0 {
-        0.0
-    } else {
-        2.0 * crate::shingle::intersection_len(a, b) as f64 / total as f64
-    }
 }
 
 /// The pairs `(a, b)`, `a < b`, of lines (given by their word counts and sorted sets of word
@@ -119,7 +102,7 @@ fn near_pairs(counts: &[usize], sets: &[Vec<u64>]) -> Vec<(u32, u32)> {
             for &j in &by_word[*w as usize] {
                 if compared[j as usize] != k {
                     compared[j as usize] = k;
-                    if set_dice(&ids[j as usize], words) >= t {
+                    if dice(&ids[j as usize], words) >= t {
                         pairs.push((eligible[j as usize], eligible[k]));
                     }
                 }
@@ -166,7 +149,7 @@ pub fn within(doc: &Document) -> Vec<Repeat> {
             Entry::Vacant(v) => {
                 v.insert(at.len());
                 counts.push(words.len());
-                sets.push(word_set(words));
+                sets.push(sorted_set(words.iter().copied()));
                 at.push(vec![line]);
             }
         }
@@ -200,7 +183,7 @@ pub fn within(doc: &Document) -> Vec<Repeat> {
                 .iter()
                 .filter(|&&g| g != first)
                 .flat_map(|&g| {
-                    let similarity = crate::report::round4(set_dice(&sets[first], &sets[g]));
+                    let similarity = crate::report::round4(dice(&sets[first], &sets[g]));
                     at[g].iter().map(move |&line| NearLine { line, similarity })
                 })
                 .collect();
@@ -491,7 +474,7 @@ mod tests {
                 .map(|l| l.iter().map(|w| word_hash(format!("w{w}").as_bytes())).collect())
                 .collect();
             let counts: Vec<usize> = lines.iter().map(Vec::len).collect();
-            let sets: Vec<Vec<u64>> = hashed.iter().map(|h| word_set(h)).collect();
+            let sets: Vec<Vec<u64>> = hashed.iter().map(|h| sorted_set(h.iter().copied())).collect();
             let mut got = near_pairs(&counts, &sets);
             got.sort_unstable();
             // Every pair, with sets of the words themselves.
@@ -500,10 +483,10 @@ mod tests {
             for a in 0..lines.len() {
                 for b in a + 1..lines.len() {
                     let shared = words[a].intersection(&words[b]).count();
-                    let dice = 2.0 * shared as f64 / (words[a].len() + words[b].len()) as f64;
+                    let score = 2.0 * shared as f64 / (words[a].len() + words[b].len()) as f64;
                     if lines[a].len() >= NEAR_LINE_MIN_WORDS
                         && lines[b].len() >= NEAR_LINE_MIN_WORDS
-                        && dice >= NEAR_LINE_SIMILARITY
+                        && score >= NEAR_LINE_SIMILARITY
                     {
                         want.push((a as u32, b as u32));
                     }

@@ -402,6 +402,31 @@ pub fn sort_hashes(v: &mut [u64], tmp: &mut Vec<u64>) {
     }
 }
 
+/// A sorted, de-duplicated set of the hashes in `hashes`.
+pub fn sorted_set(hashes: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    let mut set: Vec<u64> = hashes.into_iter().collect();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// The Dice coefficient of two sorted, de-duplicated sets: twice what they share over the sum
+/// of their sizes (0 for two empty sets).
+///
+/// ```
+/// use neardup::shingle::dice;
+/// assert_eq!(dice(&[1, 2, 3], &[2, 3, 4]), 2.0 * 2.0 / 6.0);
+/// assert_eq!(dice(&[], &[]), 0.0);
+/// ```
+pub fn dice(a: &[u64], b: &[u64]) -> f64 {
+    let total = a.len() + b.len();
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * intersection_len(a, b) as f64 / total as f64
+    }
+}
+
 /// Sizes of the intersection of two sorted, de-duplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     // A merge advances one step per load-compare-add round trip, each waiting on the last. Cut
