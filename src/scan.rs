@@ -35,7 +35,7 @@ use crate::report::{
     self, Cluster, ClusterKind, Link, Member, MemberKind, Params, Report, Summary,
 };
 use crate::shingle::{ShingleKind, Shingler};
-use crate::verify::{self, DocMap, Overlap, Sets};
+use crate::verify::{self, DocMap, Known, Overlap, Sets};
 
 /// What is kept of every document between the passes.
 #[derive(Clone, Debug)]
@@ -547,7 +547,7 @@ pub struct Analysis {
     /// Groups of two or more documents (union-find components), members by id.
     pub groups: Vec<Vec<u32>>,
     /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index.
-    pub known: DocMap<(u32, u32), Overlap>,
+    pub known: Known,
     /// The strongest direct match of each document.
     pub best: DocMap<u32, (u32, Overlap)>,
     sigs: Signatures,
@@ -834,18 +834,20 @@ impl Analysis {
             .collect();
         let mut worth = worth.into_iter();
         candidates.retain(|_| worth.next() == Some(true));
-        let pairs = candidates;
+        let mut pairs = candidates;
         stats.checked = pairs.len();
         progress.finish();
         stats.stages.push(("lsh", t.elapsed()));
 
-        // Verification: exact Jaccard and containment on shingle sets read again.
+        // Verification: exact Jaccard and containment on shingle sets read again; each batch of
+        // accepted pairs joins the clusters as it comes, so that no list of every accepted pair
+        // is ever held whole (millions, among near-identical pages).
         let t = Instant::now();
         let mut analysis = Analysis {
             metas,
             content_rep,
             groups: Vec::new(),
-            known: DocMap::default(),
+            known: Known::default(),
             best: DocMap::default(),
             sigs,
             boilerplate,
@@ -862,20 +864,6 @@ impl Analysis {
                     .containment
                     .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
         };
-        progress.begin("verifying", Some(pairs.len() as u64));
-        let accepted: Vec<(u32, u32, Overlap)> = analysis
-            .overlaps(corpus, config, &pairs, accepts)
-            .into_iter()
-            .map(|(i, o)| (pairs[i as usize].0, pairs[i as usize].1, o))
-            .collect();
-        drop(pairs);
-        analysis.pass_sets = Vec::new();
-        progress.finish();
-        stats.verified = accepted.len();
-        stats.stages.push(("verify", t.elapsed()));
-
-        // Clusters.
-        let t = Instant::now();
         let mut uf = UnionFind::new(n);
         for d in 0..n as u32 {
             uf.union(d, content_rep[d as usize]);
@@ -883,34 +871,54 @@ impl Analysis {
         // The strongest direct match of every document, to explain chained members.
         let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
         let mut best: DocMap<u32, (u32, Overlap)> = DocMap::default();
-        let mut known: DocMap<(u32, u32), Overlap> =
-            DocMap::with_capacity_and_hasher(accepted.len(), Default::default());
+        let mut known = Known::default();
         // A document contained in others joins the cluster of its best container only, so that a
         // short excerpt found in two different stories does not chain them together.
         let mut container: DocMap<u32, (u32, f64)> = DocMap::default();
-        for &(a, b, o) in &accepted {
-            if o.jaccard >= config.threshold {
-                uf.union(a, b);
-            } else {
-                let (small, large, share) = if o.a_in_b >= o.b_in_a {
-                    (a, b, o.a_in_b)
+        // Time spent taking accepted pairs in, which is the cluster stage's.
+        let mut linking = Duration::ZERO;
+        let size = |d: u32| analysis.metas[d as usize].shingles;
+        progress.begin("verifying", Some(pairs.len() as u64));
+        // Every choice below keeps the best by a total order, so the batches' order does not
+        // matter.
+        analysis.overlaps_each(corpus, config, &mut pairs, accepts, |batch| {
+            let t = Instant::now();
+            stats.verified += batch.len();
+            for (a, b, o) in batch {
+                if o.jaccard >= config.threshold {
+                    uf.union(a, b);
                 } else {
-                    (b, a, o.b_in_a)
-                };
-                let e = container.entry(small).or_insert((large, share));
-                if share > e.1 || (share == e.1 && large < e.0) {
-                    *e = (large, share);
+                    let (small, large, share) = if o.a_in_b >= o.b_in_a {
+                        (a, b, o.a_in_b)
+                    } else {
+                        (b, a, o.b_in_a)
+                    };
+                    let e = container.entry(small).or_insert((large, share));
+                    if share > e.1 || (share == e.1 && large < e.0) {
+                        *e = (large, share);
+                    }
+                }
+                known.push(a, b, o, (size(a), size(b)));
+                for (x, y) in [(a, b), (b, a)] {
+                    let e = best.entry(x).or_insert((y, o));
+                    if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0)
+                    {
+                        *e = (y, o);
+                    }
                 }
             }
-            known.insert((a, b), o);
-            for (x, y) in [(a, b), (b, a)] {
-                let e = best.entry(x).or_insert((y, o));
-                if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0) {
-                    *e = (y, o);
-                }
-            }
-        }
-        drop(accepted);
+            linking += t.elapsed();
+        });
+        drop(pairs);
+        analysis.pass_sets = Vec::new();
+        progress.finish();
+        stats
+            .stages
+            .push(("verify", t.elapsed().saturating_sub(linking)));
+
+        // Clusters.
+        let t = Instant::now();
+        known.seal();
         for (&small, &(large, _)) in &container {
             uf.union(small, large);
         }
@@ -918,7 +926,7 @@ impl Analysis {
         // Documents are numbered in id order.
         let groups = cluster::groups_by_number(&mut uf, n);
         drop(uf);
-        stats.stages.push(("cluster", t.elapsed()));
+        stats.stages.push(("cluster", t.elapsed() + linking));
         analysis.groups = groups;
         analysis.known = known;
         analysis.best = best;
@@ -1117,45 +1125,70 @@ impl Analysis {
         None
     }
 
-    /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, as `(index in pairs,
-    /// overlap)` in index order: exact from the documents read again (a pair with a document
-    /// that cannot be read is left out), or estimated from the signatures with `--no-verify`.
-    pub fn overlaps(
+    /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, handed to `each`
+    /// batch after batch as `(a, b, overlap)`: exact from the documents read again (a pair with
+    /// a document that cannot be read is left out), or estimated from the signatures with
+    /// `--no-verify`. `pairs` is reordered (see [`verify::Checker::run`]).
+    pub fn overlaps_each(
         &self,
         corpus: &Corpus,
         config: &ScanConfig,
-        pairs: &[(u32, u32)],
+        pairs: &mut [(u32, u32)],
         keep: impl Fn(&Overlap) -> bool + Sync,
-    ) -> Vec<(u32, Overlap)> {
+        mut each: impl FnMut(Vec<(u32, u32, Overlap)>),
+    ) {
         let k = config.num_perm;
         if config.verify {
-            verify::overlaps_kept(
-                pairs,
-                self.metas.len(),
-                (VERIFY_BATCH_BYTES, |d| {
+            let checker = verify::Checker {
+                n_docs: self.metas.len(),
+                room: (VERIFY_BATCH_BYTES, |d: u32| {
                     // The sets' bytes, the body's as many again; each document weighs at least
                     // its share of the room at VERIFY_BATCH_DOCS to a batch.
                     let sides = 1 + usize::from(config.containment.is_some());
                     (8 * sides * self.metas[d as usize].shingles as usize)
                         .max(VERIFY_BATCH_BYTES / VERIFY_BATCH_DOCS)
                 }),
-                |d| self.load(corpus, config, d),
-                verify::body_overlap,
-                keep,
-            )
+                load: |d| self.load(corpus, config, d),
+                score: verify::body_overlap,
+                wanted: keep,
+            };
+            checker.run(pairs, each);
         } else {
-            (0..pairs.len() as u32)
-                .filter_map(|i| {
-                    let (a, b) = pairs[i as usize];
-                    let (sa, sb) = (
-                        self.metas[a as usize].shingles,
-                        self.metas[b as usize].shingles,
-                    );
-                    Some((i, estimated_overlap(self.estimate(a, b, k), sa, sb)))
-                        .filter(|p| keep(&p.1))
-                })
-                .collect()
+            for chunk in pairs.chunks(verify::BATCH_PAIRS) {
+                let batch: Vec<(u32, u32, Overlap)> = chunk
+                    .par_iter()
+                    .filter_map(|&(a, b)| {
+                        let (sa, sb) = (
+                            self.metas[a as usize].shingles,
+                            self.metas[b as usize].shingles,
+                        );
+                        Some((a, b, estimated_overlap(self.estimate(a, b, k), sa, sb)))
+                            .filter(|p| keep(&p.2))
+                    })
+                    .collect();
+                each(batch);
+            }
         }
+    }
+
+    /// As [`Analysis::overlaps_each`], all at once, sorted by pair.
+    pub fn overlaps(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        pairs: &[(u32, u32)],
+        keep: impl Fn(&Overlap) -> bool + Sync,
+    ) -> Vec<(u32, u32, Overlap)> {
+        let mut order = pairs.to_vec();
+        let mut got = Vec::new();
+        self.overlaps_each(corpus, config, &mut order, keep, |batch| got.extend(batch));
+        got.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        got
+    }
+
+    /// The verified overlap of documents `a` and `b` (`a < b`) when the pair was accepted.
+    pub fn known(&self, a: u32, b: u32) -> Option<Overlap> {
+        self.known.get(a, b, |d| self.metas[d as usize].shingles)
     }
 
     /// For each `(member, target)`, in the order given, the member's overlap with the target and
@@ -1173,7 +1206,7 @@ impl Analysis {
         let mut missing: Vec<(u32, u32)> = wanted
             .iter()
             .map(|&(m, t)| key(rep(m), rep(t)))
-            .filter(|&(x, y)| x != y && !self.known.contains_key(&(x, y)))
+            .filter(|&(x, y)| x != y && self.known(x, y).is_none())
             .collect();
         missing.sort_unstable();
         missing.dedup();
@@ -1181,7 +1214,7 @@ impl Analysis {
         let computed: HashMap<(u32, u32), Overlap> = self
             .overlaps(corpus, config, &missing, |_| true)
             .into_iter()
-            .map(|(i, o)| (missing[i as usize], o))
+            .map(|(a, b, o)| ((a, b), o))
             .collect();
         wanted
             .par_iter()
@@ -1196,11 +1229,10 @@ impl Analysis {
                     };
                     return (same, 1.0);
                 }
+                let (x, y) = key(c, r);
                 let o = self
-                    .known
-                    .get(&key(c, r))
-                    .or_else(|| computed.get(&key(c, r)))
-                    .copied()
+                    .known(x, y)
+                    .or_else(|| computed.get(&(x, y)).copied())
                     .unwrap_or_default();
                 let inside = if c < r { o.a_in_b } else { o.b_in_a };
                 (o, inside)
@@ -1350,14 +1382,13 @@ mod tests {
             "{}",
             analysis.stats.kept_sets
         );
-        let mut pairs: Vec<(u32, u32)> = analysis.known.keys().copied().collect();
+        let mut pairs: Vec<(u32, u32)> = analysis.known.pairs().collect();
         pairs.sort_unstable();
         assert!(pairs.len() >= 50, "{}", pairs.len());
         let again = analysis.overlaps(&corpus, &config, &pairs, |_| true);
         assert_eq!(again.len(), pairs.len());
-        for (i, o) in again {
-            let pair = pairs[i as usize];
-            assert_eq!(analysis.known[&pair], o, "{pair:?}");
+        for (a, b, o) in again {
+            assert_eq!(analysis.known(a, b), Some(o), "{a} {b}");
         }
     }
 

@@ -38,19 +38,26 @@ pub struct Overlap {
 /// assert_eq!(o.a_in_b, 0.5);
 /// ```
 pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
-    let shared = intersection_len(a, b);
-    let ratio = |num: usize, den: usize| {
-        if den == 0 {
-            0.0
-        } else {
-            num as f64 / den as f64
+    Overlap::of_counts(intersection_len(a, b), a.len(), b.len())
+}
+
+impl Overlap {
+    /// The overlap of two sets of `a` and `b` elements that share `shared`: what [`overlap`]
+    /// gives for such sets, bit for bit.
+    pub fn of_counts(shared: usize, a: usize, b: usize) -> Overlap {
+        let ratio = |num: usize, den: usize| {
+            if den == 0 {
+                0.0
+            } else {
+                num as f64 / den as f64
+            }
+        };
+        Overlap {
+            jaccard: ratio(shared, a + b - shared),
+            a_in_b: ratio(shared, a),
+            b_in_a: ratio(shared, b),
+            shared,
         }
-    };
-    Overlap {
-        jaccard: ratio(shared, a.len() + b.len() - shared),
-        a_in_b: ratio(shared, a.len()),
-        b_in_a: ratio(shared, b.len()),
-        shared,
     }
 }
 
@@ -87,7 +94,75 @@ pub fn body_overlap(a: &Sets, b: &Sets) -> Overlap {
     o
 }
 
-/// Hashes document numbers (and pairs of them) for the maps of [`overlaps_kept`] and of the
+/// Verified overlaps of document pairs `(a, b)`, `a < b`, looked up by pair. A pair whose
+/// overlap is the plain one of the two documents' whole sets takes 12 bytes (the sets' sizes
+/// are known elsewhere, so the scores are computed again from the shared count, bit for bit),
+/// so that the millions of pairs verified among a site's near-identical pages stay small;
+/// others (body containment, estimates) keep the whole overlap.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// `(a, b, shared)`, sorted.
+    counts: Vec<(u32, u32, u32)>,
+    /// `(a, b, overlap)`, sorted.
+    whole: Vec<(u32, u32, Overlap)>,
+}
+
+impl Known {
+    /// Adds the overlap `o` of `a` and `b`, documents of `sizes` shingles. Call
+    /// [`Known::seal`] before looking anything up.
+    pub fn push(&mut self, a: u32, b: u32, o: Overlap, sizes: (u32, u32)) {
+        let plain = Overlap::of_counts(o.shared, sizes.0 as usize, sizes.1 as usize);
+        match u32::try_from(o.shared) {
+            Ok(shared) if plain == o => self.counts.push((a, b, shared)),
+            _ => self.whole.push((a, b, o)),
+        }
+    }
+
+    /// Sorts what was pushed, for [`Known::get`].
+    pub fn seal(&mut self) {
+        self.counts.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
+        self.whole.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
+        self.counts.shrink_to_fit();
+        self.whole.shrink_to_fit();
+    }
+
+    /// The overlap of `a` and `b` (`a < b`), when known; `size` gives a document's shingles.
+    pub fn get(&self, a: u32, b: u32, size: impl Fn(u32) -> u32) -> Option<Overlap> {
+        if let Ok(i) = self
+            .counts
+            .binary_search_by_key(&(a, b), |&(x, y, _)| (x, y))
+        {
+            let shared = self.counts[i].2 as usize;
+            return Some(Overlap::of_counts(
+                shared,
+                size(a) as usize,
+                size(b) as usize,
+            ));
+        }
+        self.whole
+            .binary_search_by_key(&(a, b), |&(x, y, _)| (x, y))
+            .ok()
+            .map(|i| self.whole[i].2)
+    }
+
+    /// How many pairs are known.
+    pub fn len(&self) -> usize {
+        self.counts.len() + self.whole.len()
+    }
+
+    /// Whether no pair is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every pair known, in no particular order.
+    pub fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let counts = self.counts.iter().map(|&(a, b, _)| (a, b));
+        counts.chain(self.whole.iter().map(|&(a, b, _)| (a, b)))
+    }
+}
+
+/// Hashes document numbers (and pairs of them) for the maps of [`Checker::run`] and of the
 /// cluster stage, which look documents up once or twice per pair (millions of times among a
 /// site's near-identical pages): one multiplication per number instead of SipHash. Not for
 /// keys an adversary picks.
@@ -115,10 +190,10 @@ impl Hasher for DocHasher {
 pub type DocMap<K, V> = HashMap<K, V, BuildHasherDefault<DocHasher>>;
 type DocSet = HashSet<u32, BuildHasherDefault<DocHasher>>;
 
-/// Exact overlaps of `pairs` (document indices below `n_docs`). `load` gives a document's
-/// shingle sets, or `None` when it can no longer be read (its pairs then get `None`); `score`
-/// compares two of them. At most `max_docs` documents' sets are held at once; a document is
-/// read again only when the documents still needed after it do not fit.
+/// Exact overlaps of `pairs` (document indices below `n_docs`), index for index. `load` gives a
+/// document's shingle sets, or `None` when it can no longer be read (its pairs then get
+/// `None`); `score` compares two of them. At most `max_docs` documents' sets are held at once;
+/// a document is read again only when the documents still needed after it do not fit.
 pub fn overlaps<S, L, F>(
     pairs: &[(u32, u32)],
     n_docs: usize,
@@ -131,26 +206,49 @@ where
     L: Fn(u32) -> Option<S> + Sync,
     F: Fn(&S, &S) -> Overlap + Sync,
 {
-    let mut results = vec![None; pairs.len()];
-    for (i, o) in overlaps_kept(pairs, n_docs, (max_docs, |_| 1), load, score, |_| true) {
-        results[i as usize] = Some(o);
-    }
-    results
+    let mut order = pairs.to_vec();
+    let mut got: Vec<(u32, u32, Overlap)> = Vec::new();
+    let checker = Checker {
+        n_docs,
+        room: (max_docs, |_| 1),
+        load,
+        score,
+        wanted: |_: &Overlap| true,
+    };
+    checker.run(&mut order, |batch| got.extend(batch));
+    got.sort_unstable_by_key(|&(a, b, _)| (a, b));
+    pairs
+        .iter()
+        .map(|&(a, b)| {
+            got.binary_search_by_key(&(a, b), |&(x, y, _)| (x, y))
+                .ok()
+                .map(|i| got[i].2)
+        })
+        .collect()
 }
 
-/// As [`overlaps`], but only the pairs whose overlap `wanted` takes, as `(index in pairs,
-/// overlap)` in index order: memory for the pairs that pass, not for every pair checked
-/// (millions, among a site's near-identical pages). `room` is `(room, weight)`: the documents
-/// whose sets are held at once weigh at most `room` together (or are one pair), a document
-/// `d` weighing `weight(d)` (its sets' bytes, say, so that long documents are fewer at once).
-pub fn overlaps_kept<S, L, F, K, W>(
-    pairs: &[(u32, u32)],
-    n_docs: usize,
-    room: (usize, W),
-    load: L,
-    score: F,
-    wanted: K,
-) -> Vec<(u32, Overlap)>
+/// Most pairs scored in one batch: what a batch gives back stays small even when a family of
+/// thousands of near-identical documents fits in it whole, with millions of pairs.
+pub const BATCH_PAIRS: usize = 1 << 18;
+
+/// How [`Checker::run`] verifies pairs.
+pub struct Checker<L, F, K, W> {
+    /// Documents are numbered below this.
+    pub n_docs: usize,
+    /// `(room, weight)`: the documents whose sets are held at once weigh at most `room`
+    /// together (or are one pair), a document `d` weighing `weight(d)` (its sets' bytes, say, so
+    /// that long documents are fewer at once).
+    pub room: (usize, W),
+    /// A document's shingle sets, or `None` when it can no longer be read (its pairs are then
+    /// left out).
+    pub load: L,
+    /// The overlap of two documents' sets.
+    pub score: F,
+    /// Which overlaps are given back.
+    pub wanted: K,
+}
+
+impl<S, L, F, K, W> Checker<L, F, K, W>
 where
     S: Send + Sync,
     L: Fn(u32) -> Option<S> + Sync,
@@ -158,109 +256,110 @@ where
     K: Fn(&Overlap) -> bool + Sync,
     W: Fn(u32) -> usize,
 {
-    let (room, weight) = room;
-    let mut uf = UnionFind::new(n_docs);
-    for &(a, b) in pairs {
-        uf.union(a, b);
-    }
-    // Pairs by component, each component's in their given order (for sorted pairs, by
-    // document); each pair's component found once, not at every comparison of the sort.
-    let mut keyed: Vec<u64> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, &(a, _))| u64::from(uf.find(a)) << 32 | i as u64)
-        .collect();
-    keyed.par_sort_unstable();
-    let order: Vec<u32> = keyed.into_iter().map(|k| k as u32).collect();
-    // Where each document is needed for the last time: until then, a document read for one
-    // batch is kept for the next, so that a family larger than a batch (templated pages,
-    // thousands alike) is not read again batch after batch.
-    let mut last_use: Vec<u32> = vec![0; n_docs];
-    for (at, &i) in order.iter().enumerate() {
-        let (a, b) = pairs[i as usize];
-        last_use[a as usize] = at as u32;
-        last_use[b as usize] = at as u32;
-    }
-    let mut results: Vec<(u32, Overlap)> = Vec::new();
-    // Documents read and still needed; `None` for one that could not be read.
-    let mut held: DocMap<u32, Option<S>> = DocMap::default();
-    // What the documents in `held` weigh together.
-    let mut held_weight = 0usize;
-    let mut start = 0;
-    while start < order.len() {
-        held.retain(|&d, _| {
-            let needed = last_use[d as usize] as usize >= start;
-            if !needed {
-                held_weight -= weight(d);
-            }
-            needed
+    /// Scores `pairs` and hands the overlaps `wanted` takes to `each`, batch after batch, as
+    /// `(a, b, overlap)`: memory for one batch of results, not for every pair checked (millions,
+    /// among a site's near-identical pages). `pairs` is left ordered by connected component,
+    /// each component's pairs in ascending order, which is the order batches follow; which
+    /// batch a pair lands in depends on the room, never on the thread count.
+    pub fn run<E>(&self, pairs: &mut [(u32, u32)], mut each: E)
+    where
+        E: FnMut(Vec<(u32, u32, Overlap)>),
+    {
+        let (room, weight) = (self.room.0, &self.room.1);
+        let (n_docs, load, score, wanted) = (self.n_docs, &self.load, &self.score, &self.wanted);
+        // Each document's component; the pairs sorted by it in place, so that a family is read
+        // together and nothing the size of `pairs` is allocated again.
+        let mut uf = UnionFind::new(n_docs);
+        for &(a, b) in pairs.iter() {
+            uf.union(a, b);
+        }
+        let component: Vec<u32> = (0..n_docs as u32).map(|d| uf.find(d)).collect();
+        drop(uf);
+        pairs.par_sort_unstable_by_key(|&(a, b)| {
+            u128::from(component[a as usize]) << 64 | u128::from(a) << 32 | u128::from(b)
         });
-        // Room for at least half a batch of new documents.
-        if held_weight > room / 2 {
-            // Still needed but too many to keep: those needed last are read again later.
-            let mut by_last: Vec<(u32, u32)> =
-                held.keys().map(|&d| (last_use[d as usize], d)).collect();
-            by_last.sort_unstable();
-            let mut kept = 0;
-            for &(_, d) in &by_last {
-                if kept + weight(d) <= room / 2 {
-                    kept += weight(d);
-                } else {
-                    held.remove(&d);
+        drop(component);
+        // Where each document is needed for the last time: until then, a document read for one
+        // batch is kept for the next, so that a family larger than a batch (templated pages,
+        // thousands alike) is not read again batch after batch.
+        let mut last_use: Vec<u32> = vec![0; n_docs];
+        for (at, &(a, b)) in pairs.iter().enumerate() {
+            last_use[a as usize] = at as u32;
+            last_use[b as usize] = at as u32;
+        }
+        // Documents read and still needed; `None` for one that could not be read.
+        let mut held: DocMap<u32, Option<S>> = DocMap::default();
+        // What the documents in `held` weigh together.
+        let mut held_weight = 0usize;
+        let mut start = 0;
+        while start < pairs.len() {
+            held.retain(|&d, _| {
+                let needed = last_use[d as usize] as usize >= start;
+                if !needed {
+                    held_weight -= weight(d);
                 }
-            }
-            held_weight = kept;
-        }
-        // And always for the next pair, whatever it weighs.
-        let (a, b) = pairs[order[start] as usize];
-        let fresh = |d: u32| if held.contains_key(&d) { 0 } else { weight(d) };
-        if held_weight + fresh(a) + if a != b { fresh(b) } else { 0 } > room {
-            held.retain(|&d, _| d == a || d == b);
-            held_weight = held.keys().map(|&d| weight(d)).sum();
-        }
-        let mut new: DocSet = DocSet::default();
-        let mut new_weight = 0;
-        let mut end = start;
-        while end < order.len() {
-            let (a, b) = pairs[order[end] as usize];
-            let fresh = |d: &u32| !held.contains_key(d) && !new.contains(d);
-            let extra = if fresh(&a) { weight(a) } else { 0 }
-                + if fresh(&b) && a != b { weight(b) } else { 0 };
-            // Always at least one pair.
-            if end > start && held_weight + new_weight + extra > room {
-                break;
-            }
-            for d in [a, b] {
-                if !held.contains_key(&d) && new.insert(d) {
-                    new_weight += weight(d);
+                needed
+            });
+            // Room for at least half a batch of new documents.
+            if held_weight > room / 2 {
+                // Still needed but too many to keep: those needed last are read again later.
+                let mut by_last: Vec<(u32, u32)> =
+                    held.keys().map(|&d| (last_use[d as usize], d)).collect();
+                by_last.sort_unstable();
+                let mut kept = 0;
+                for &(_, d) in &by_last {
+                    if kept + weight(d) <= room / 2 {
+                        kept += weight(d);
+                    } else {
+                        held.remove(&d);
+                    }
                 }
+                held_weight = kept;
             }
-            end += 1;
-        }
-        held_weight += new_weight;
-        let mut list: Vec<u32> = new.into_iter().collect();
-        list.sort_unstable();
-        let loaded: Vec<(u32, Option<S>)> = list.par_iter().map(|&d| (d, load(d))).collect();
-        held.extend(loaded);
-        let batch = &order[start..end];
-        let scored: Vec<(u32, Overlap)> = batch
-            .par_iter()
-            .filter_map(|&i| {
-                let (a, b) = pairs[i as usize];
-                match (held.get(&a), held.get(&b)) {
+            // And always for the next pair, whatever it weighs.
+            let (a, b) = pairs[start];
+            let fresh = |d: u32| if held.contains_key(&d) { 0 } else { weight(d) };
+            if held_weight + fresh(a) + if a != b { fresh(b) } else { 0 } > room {
+                held.retain(|&d, _| d == a || d == b);
+                held_weight = held.keys().map(|&d| weight(d)).sum();
+            }
+            let mut new: DocSet = DocSet::default();
+            let mut new_weight = 0;
+            let mut end = start;
+            while end < pairs.len() && end - start < BATCH_PAIRS {
+                let (a, b) = pairs[end];
+                let fresh = |d: &u32| !held.contains_key(d) && !new.contains(d);
+                let extra = if fresh(&a) { weight(a) } else { 0 }
+                    + if fresh(&b) && a != b { weight(b) } else { 0 };
+                // Always at least one pair.
+                if end > start && held_weight + new_weight + extra > room {
+                    break;
+                }
+                for d in [a, b] {
+                    if !held.contains_key(&d) && new.insert(d) {
+                        new_weight += weight(d);
+                    }
+                }
+                end += 1;
+            }
+            held_weight += new_weight;
+            let mut list: Vec<u32> = new.into_iter().collect();
+            list.sort_unstable();
+            let loaded: Vec<(u32, Option<S>)> = list.par_iter().map(|&d| (d, load(d))).collect();
+            held.extend(loaded);
+            let scored: Vec<(u32, u32, Overlap)> = pairs[start..end]
+                .par_iter()
+                .filter_map(|&(a, b)| match (held.get(&a), held.get(&b)) {
                     (Some(Some(x)), Some(Some(y))) => {
-                        Some((i, score(x, y))).filter(|p| wanted(&p.1))
+                        Some((a, b, score(x, y))).filter(|p| wanted(&p.2))
                     }
                     _ => None,
-                }
-            })
-            .collect();
-        results.extend(scored);
-        start = end;
+                })
+                .collect();
+            each(scored);
+            start = end;
+        }
     }
-    // Batches follow the families, not the input order.
-    results.sort_unstable_by_key(|p| p.0);
-    results
 }
 
 #[cfg(test)]
@@ -281,6 +380,41 @@ mod tests {
             let o = overlap(a, b);
             assert_eq!((o.jaccard, o.a_in_b, o.b_in_a), (j, ab, ba), "{a:?} {b:?}");
         }
+    }
+
+    #[test]
+    fn known_pairs_read_back_as_pushed() {
+        // Plain overlaps are kept as counts, a body overlap whole; each reads back exactly.
+        let sets: [&[u64]; 4] = [
+            &[1, 2, 3, 4],
+            &[3, 4, 5, 6, 7, 8],
+            &[1, 2, 3],
+            &[2, 3, 4, 9],
+        ];
+        let size = |d: u32| sets[d as usize].len() as u32;
+        let mut known = Known::default();
+        let mut body = overlap(sets[2], sets[3]);
+        body.a_in_b = 1.0;
+        let mut pushed = vec![(2, 3, body)];
+        for (a, b) in [(1, 2), (0, 3), (0, 1)] {
+            pushed.push((a, b, overlap(sets[a as usize], sets[b as usize])));
+        }
+        for &(a, b, o) in &pushed {
+            known.push(a, b, o, (size(a), size(b)));
+        }
+        known.seal();
+        assert_eq!((known.counts.len(), known.whole.len()), (3, 1));
+        for &(a, b, o) in &pushed {
+            assert_eq!(known.get(a, b, size), Some(o), "{a} {b}");
+        }
+        assert_eq!(known.get(0, 2, size), None);
+        assert_eq!(known.len(), 4);
+        // Sizes that do not match the shared count keep the overlap whole too.
+        let mut odd = Known::default();
+        odd.push(0, 1, overlap(sets[0], sets[1]), (9, 9));
+        odd.seal();
+        assert_eq!(odd.whole.len(), 1);
+        assert_eq!(odd.get(0, 1, |_| 9), Some(overlap(sets[0], sets[1])));
     }
 
     #[test]
@@ -371,13 +505,27 @@ mod tests {
             loads.fetch_add(1, Ordering::Relaxed);
             Some(live.hold((0..=d as u64).collect(), weight(d)))
         };
-        let score = |a: &Counted, b: &Counted| overlap(&a.0, &b.0);
-        let got = overlaps_kept(pairs, n, room, load, score, |_| true);
+        let checker = Checker {
+            n_docs: n,
+            room,
+            load,
+            score: |a: &Counted, b: &Counted| overlap(&a.0, &b.0),
+            wanted: |_: &Overlap| true,
+        };
+        let mut order = pairs.to_vec();
+        let mut got = Vec::new();
+        checker.run(&mut order, |batch| got.extend(batch));
         assert_eq!(got.len(), pairs.len());
-        for (&(a, b), &(i, o)) in pairs.iter().zip(&got) {
+        for &(a, b, o) in &got {
             let (lo, hi) = (a.min(b), a.max(b));
-            assert_eq!(o.jaccard, (lo + 1) as f64 / (hi + 1) as f64, "pair {i}");
+            assert_eq!(o.jaccard, (lo + 1) as f64 / (hi + 1) as f64, "pair {a} {b}");
         }
+        // Every pair once, whatever order the batches took.
+        let mut scored: Vec<(u32, u32)> = got.iter().map(|&(a, b, _)| (a, b)).collect();
+        scored.sort_unstable();
+        let mut want = pairs.to_vec();
+        want.sort_unstable();
+        assert_eq!(scored, want);
         assert_eq!(live.now.load(Ordering::SeqCst), 0, "every set is dropped");
         // A pair heavier than the room is held alone.
         let heaviest = pairs.iter().map(|&(a, b)| weight(a) + weight(b)).max();
@@ -439,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_pairs_wanted_are_kept_in_pair_order() {
+    fn only_the_pairs_wanted_are_given_back_by_family() {
         // Document d is the set 0..10 + d: neighbours share most, distant ones little. Document 7
         // cannot be read.
         let set = |d: u32| -> Vec<u64> { (u64::from(d)..u64::from(d) + 10).collect() };
@@ -451,14 +599,54 @@ mod tests {
         });
         assert_eq!(all[4], None, "document 7 cannot be read");
         let close = |o: &Overlap| o.jaccard >= 0.5;
-        let kept = overlaps_kept(&pairs, 30, (4, |_| 1), load, |a, b| overlap(a, b), close);
-        let want: Vec<(u32, Overlap)> = all
+        let checker = Checker {
+            n_docs: 30,
+            room: (4, |_| 1),
+            load,
+            score: |a: &Vec<u64>, b: &Vec<u64>| overlap(a, b),
+            wanted: close,
+        };
+        let mut order = pairs.clone();
+        let mut kept = Vec::new();
+        checker.run(&mut order, |batch| kept.extend(batch));
+        // Pairs by family (0, 1, 2, 9; 6, 7; 20, 21, 25), ascending in each.
+        assert_eq!(order, [(0, 1), (0, 9), (1, 2), (6, 7), (20, 21), (20, 25)]);
+        let want: Vec<(u32, u32, Overlap)> = order
             .iter()
-            .enumerate()
-            .filter_map(|(i, o)| o.filter(close).map(|o| (i as u32, o)))
+            .filter_map(|p| {
+                let i = pairs.iter().position(|q| q == p).unwrap();
+                all[i].filter(close).map(|o| (p.0, p.1, o))
+            })
             .collect();
         assert_eq!(kept, want);
-        let shown: Vec<u32> = kept.iter().map(|p| p.0).collect();
-        assert_eq!(shown, [0, 1, 5], "(20, 25) shares 5 of 15, (0, 9) 1 of 19");
+        let shown: Vec<(u32, u32)> = kept.iter().map(|&(a, b, _)| (a, b)).collect();
+        assert_eq!(
+            shown,
+            [(0, 1), (1, 2), (20, 21)],
+            "(20, 25) shares 5 of 15, (0, 9) 1 of 19"
+        );
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_its_pairs() {
+        // One family of every pair among 800 documents (319,600 pairs), all of it fitting in the
+        // room: the results still come in batches of at most BATCH_PAIRS.
+        let n = 800u32;
+        let mut pairs: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .collect();
+        let total = pairs.len();
+        let checker = Checker {
+            n_docs: n as usize,
+            room: (n as usize, |_| 1),
+            load: |d: u32| Some(vec![u64::from(d)]),
+            score: |a: &Vec<u64>, b: &Vec<u64>| overlap(a, b),
+            wanted: |_: &Overlap| true,
+        };
+        let mut sizes = Vec::new();
+        checker.run(&mut pairs, |batch| sizes.push(batch.len()));
+        assert!(sizes.len() >= 2, "{sizes:?}");
+        assert!(sizes.iter().all(|&s| s <= BATCH_PAIRS), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), total);
     }
 }
