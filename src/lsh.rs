@@ -18,6 +18,7 @@
 //! does not depend on thread count.
 
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -139,89 +140,98 @@ where
     }
 }
 
-/// Pairs waiting in a [`PairSet`] are merged in once there are this many, or half as many as
-/// are merged already if that is more.
+/// Pairs waiting to join a [`PairSet`] are merged in once there are this many, or, if that is
+/// more, a quarter of those merged already shared among the threads that add pairs.
 const FRESH_PAIRS: usize = 1 << 16;
 
-/// One thread's candidate pairs, packed as `a << 32 | b`: a sorted, unique list, and the pairs
-/// of its latest bands waiting to join it. A pair usually agrees in several bands; merging the
-/// waiting pairs in whenever they reach half the merged ones keeps memory near the number of
-/// distinct pairs rather than of agreements, at a linear cost.
+/// Candidate pairs, packed as `a << 32 | b`, that several threads add to: one sorted, unique
+/// list. Each thread gathers the pairs of its latest bands in a buffer of its own and merges
+/// them in when the buffer is due. A pair usually agrees in several bands, and often in bands
+/// of different threads; one list for all keeps memory near the number of distinct pairs (a
+/// list per thread held most pairs once per thread, and their union once more), and merging
+/// whenever the buffers reach a share of the list keeps the cost linear.
 /// Generic so that lists of unpacked pairs merge the same way.
-#[derive(Default)]
 pub(crate) struct PairSet<T = u64> {
-    merged: Vec<T>,
-    fresh: Vec<T>,
+    merged: Mutex<Vec<T>>,
+    /// The length of `merged`, read without the lock.
+    len: AtomicUsize,
+    /// How many threads add pairs.
+    writers: usize,
 }
 
 impl<T: Copy + Ord + Default> PairSet<T> {
-    /// Where new pairs go, in any order, repeats allowed; [`PairSet::settle_if_due`] after.
-    pub(crate) fn fresh(&mut self) -> &mut Vec<T> {
-        &mut self.fresh
-    }
-
-    /// Merges the waiting pairs in when there are enough of them.
-    pub(crate) fn settle_if_due(&mut self) {
-        if self.fresh.len() >= (self.merged.len() / 2).max(FRESH_PAIRS) {
-            self.settle();
+    /// An empty set that `writers` threads add pairs to.
+    pub(crate) fn new(writers: usize) -> Self {
+        PairSet {
+            merged: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
+            writers: writers.max(1),
         }
     }
 
-    fn settle(&mut self) {
-        let (merged, fresh) = (&mut self.merged, &mut self.fresh);
+    /// Merges the pairs waiting in `fresh` (in any order, repeats allowed) in when there are
+    /// enough of them, leaving `fresh` empty then.
+    pub(crate) fn settle_if_due(&self, fresh: &mut Vec<T>) {
+        let share = self.len.load(Ordering::Relaxed) / (4 * self.writers);
+        if fresh.len() >= share.max(FRESH_PAIRS) {
+            self.settle(fresh);
+        }
+    }
+
+    /// Merges the pairs waiting in `fresh` in, leaving it empty.
+    pub(crate) fn settle(&self, fresh: &mut Vec<T>) {
         fresh.sort_unstable();
         fresh.dedup();
-        // Keep only the pairs not merged yet, in place.
-        let (mut at, mut kept) = (0, 0);
-        for r in 0..fresh.len() {
-            let x = fresh[r];
-            while at < merged.len() && merged[at] < x {
-                at += 1;
-            }
-            if merged.get(at) != Some(&x) {
-                fresh[kept] = x;
-                kept += 1;
-            }
-        }
-        fresh.truncate(kept);
-        // Merge from the back, into room made at the end of `merged`.
-        let (mut i, mut j) = (merged.len(), fresh.len());
-        merged.reserve_exact(j);
-        merged.resize(i + j, T::default());
-        while j > 0 {
-            let out = i + j - 1;
-            if i > 0 && merged[i - 1] > fresh[j - 1] {
-                merged[out] = merged[i - 1];
-                i -= 1;
-            } else {
-                merged[out] = fresh[j - 1];
-                j -= 1;
-            }
-        }
-        fresh.clear();
+        let mut merged = self.merged.lock().unwrap_or_else(|e| e.into_inner());
+        merge_into(&mut merged, fresh);
+        self.len.store(merged.len(), Ordering::Relaxed);
     }
 
     /// All pairs, sorted and unique.
-    pub(crate) fn into_sorted(mut self) -> Vec<T> {
-        self.settle();
-        self.fresh = Vec::new();
-        self.merged.shrink_to_fit();
-        self.merged
+    pub(crate) fn into_sorted(self) -> Vec<T> {
+        let mut merged = self.merged.into_inner().unwrap_or_else(|e| e.into_inner());
+        merged.shrink_to_fit();
+        merged
     }
 }
 
-/// Sorted, unique pairs from packed lists that are each sorted and unique: merged two at a
-/// time, in linear time, rather than sorted again as one.
-pub(crate) fn merge_sorted_pairs(lists: Vec<Vec<u64>>) -> Vec<(u32, u32)> {
-    unpack(lists.into_par_iter().reduce(Vec::new, union_sorted))
+/// Merges the sorted, unique `fresh` into the sorted, unique `merged`, leaving `fresh` empty:
+/// only the pairs not merged yet are added, in place, into room made at the end of `merged`.
+fn merge_into<T: Copy + Ord + Default>(merged: &mut Vec<T>, fresh: &mut Vec<T>) {
+    let (mut at, mut kept) = (0, 0);
+    for r in 0..fresh.len() {
+        let x = fresh[r];
+        while at < merged.len() && merged[at] < x {
+            at += 1;
+        }
+        if merged.get(at) != Some(&x) {
+            fresh[kept] = x;
+            kept += 1;
+        }
+    }
+    fresh.truncate(kept);
+    // Merge from the back.
+    let (mut i, mut j) = (merged.len(), fresh.len());
+    merged.reserve_exact(j);
+    merged.resize(i + j, T::default());
+    while j > 0 {
+        let out = i + j - 1;
+        if i > 0 && merged[i - 1] > fresh[j - 1] {
+            merged[out] = merged[i - 1];
+            i -= 1;
+        } else {
+            merged[out] = fresh[j - 1];
+            j -= 1;
+        }
+    }
+    fresh.clear();
 }
 
 /// The union of two sorted, unique lists, sorted and unique, made in the larger one.
 pub(crate) fn union_sorted<T: Copy + Ord + Default>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
-    let (merged, fresh) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    let mut set = PairSet { merged, fresh };
-    set.settle();
-    set.merged
+    let (mut merged, mut fresh) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    merge_into(&mut merged, &mut fresh);
+    merged
 }
 
 pub(crate) fn unpack(packed: Vec<u64>) -> Vec<(u32, u32)> {
@@ -260,47 +270,44 @@ where
     let group = params.bands.div_ceil(passes.max(1)).max(1);
     let starts: Vec<usize> = (0..params.bands).step_by(group).collect();
     let per_thread = starts.len().div_ceil(threads).max(1);
-    let parts: Vec<Vec<u64>> = starts
-        .par_chunks(per_thread)
-        .map(|firsts| {
-            let mut tables: Vec<Vec<u64>> = Vec::new();
-            let (mut scratch, mut bucket) = (Vec::new(), Vec::new());
-            let mut pairs = PairSet::default();
-            for &first in firsts {
-                let bands = first..(first + group).min(params.bands);
-                tables.resize_with(bands.len(), Vec::new);
-                for table in &mut tables {
-                    table.clear();
-                    table.reserve(docs.len());
-                }
-                for &d in docs {
-                    let sig = &signatures[d as usize * k..][..k];
-                    for (table, band) in tables.iter_mut().zip(bands.clone()) {
-                        let start = band * params.rows;
-                        table.push(band_entry(
-                            band_key(&sig[start..start + params.rows], band),
-                            d,
-                        ));
-                    }
-                }
-                for table in &mut tables {
-                    if ascending {
-                        sort_by_key_bits(table, &mut scratch);
-                    } else {
-                        table.sort_unstable();
-                    }
-                    for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
-                        bucket.clear();
-                        bucket.extend(group.iter().map(|&e| e as u32));
-                        bucket_pairs(&bucket, &keep, pairs.fresh());
-                        pairs.settle_if_due();
-                    }
+    let pairs = PairSet::new(threads);
+    starts.par_chunks(per_thread).for_each(|firsts| {
+        let mut tables: Vec<Vec<u64>> = Vec::new();
+        let (mut scratch, mut bucket, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
+        for &first in firsts {
+            let bands = first..(first + group).min(params.bands);
+            tables.resize_with(bands.len(), Vec::new);
+            for table in &mut tables {
+                table.clear();
+                table.reserve(docs.len());
+            }
+            for &d in docs {
+                let sig = &signatures[d as usize * k..][..k];
+                for (table, band) in tables.iter_mut().zip(bands.clone()) {
+                    let start = band * params.rows;
+                    table.push(band_entry(
+                        band_key(&sig[start..start + params.rows], band),
+                        d,
+                    ));
                 }
             }
-            pairs.into_sorted()
-        })
-        .collect();
-    merge_sorted_pairs(parts)
+            for table in &mut tables {
+                if ascending {
+                    sort_by_key_bits(table, &mut scratch);
+                } else {
+                    table.sort_unstable();
+                }
+                for group in table.chunk_by(|x, y| x >> 32 == y >> 32) {
+                    bucket.clear();
+                    bucket.extend(group.iter().map(|&e| e as u32));
+                    bucket_pairs(&bucket, &keep, &mut fresh);
+                    pairs.settle_if_due(&mut fresh);
+                }
+            }
+        }
+        pairs.settle(&mut fresh);
+    });
+    unpack(pairs.into_sorted())
 }
 
 /// Band keys of the documents fingerprinted so far, shared by the threads of the first pass:
@@ -490,14 +497,16 @@ mod tests {
         let mut all: Vec<u64> = lists.concat();
         all.sort_unstable();
         all.dedup();
-        let want = unpack(all);
-        assert!(want.len() > lists.iter().map(Vec::len).max().unwrap());
-        assert_eq!(merge_sorted_pairs(lists.clone()), want);
+        assert!(all.len() > lists.iter().map(Vec::len).max().unwrap());
+        let union = |lists: &[Vec<u64>]| lists.iter().cloned().fold(Vec::new(), union_sorted);
+        assert_eq!(union(&lists), all);
+        // In either order of two lists, the smaller one first too.
         assert_eq!(
-            merge_sorted_pairs(lists[2..3].to_vec()),
-            unpack(lists[2].clone())
+            union_sorted(lists[1].clone(), lists[4].clone()),
+            union(&[lists[4].clone(), lists[1].clone()])
         );
-        assert!(merge_sorted_pairs(Vec::new()).is_empty());
+        assert_eq!(union(&lists[2..3]), lists[2]);
+        assert!(union(&[]).is_empty());
     }
 
     /// Pairs added in batches of every size, with repeats within and across batches, come out
@@ -510,7 +519,9 @@ mod tests {
             rng % m
         };
         for batches in [0usize, 1, 3, 40] {
-            let mut set = PairSet::default();
+            let set = PairSet::new(2);
+            // Two writers' buffers, taking turns.
+            let mut fresh = [Vec::new(), Vec::new()];
             let mut all = Vec::new();
             for b in 0..batches {
                 // Small value ranges make repeats common; some batches pass FRESH_PAIRS alone.
@@ -522,11 +533,17 @@ mod tests {
                 let range = 1 + next(200_000);
                 for _ in 0..len {
                     let p = next(range) << 32 | next(range);
-                    set.fresh().push(p);
+                    fresh[b % 2].push(p);
                     all.push(p);
                 }
-                set.settle_if_due();
-                assert!(set.merged.windows(2).all(|w| w[0] < w[1]));
+                set.settle_if_due(&mut fresh[b % 2]);
+                let merged = set.merged.lock().unwrap();
+                assert!(merged.windows(2).all(|w| w[0] < w[1]));
+                assert_eq!(set.len.load(Ordering::Relaxed), merged.len());
+            }
+            for f in &mut fresh {
+                set.settle(f);
+                assert!(f.is_empty());
             }
             all.sort_unstable();
             all.dedup();

@@ -251,11 +251,11 @@ impl SpilledSignatures {
             flush(&mut buffers, &mut runs)?;
         }
         drop(buffers);
-        // Each thread folds its bands' pairs into one set, repeats removed as it goes; the sets
-        // are merged as they finish.
-        let pairs = (0..params.bands)
-            .into_par_iter()
-            .try_fold(PairSet::default, |mut pairs, band| -> io::Result<PairSet> {
+        // The threads merge their bands' pairs into one set, repeats removed as they go.
+        let pairs = PairSet::new(rayon::current_num_threads());
+        (0..params.bands).into_par_iter().try_for_each_init(
+            Vec::new,
+            |fresh, band| -> io::Result<()> {
                 let mut open: Vec<Run> = (0..runs)
                     .map(|r| Run::open(&self.run_path(r, band)))
                     .collect::<io::Result<_>>()?;
@@ -269,8 +269,8 @@ impl SpilledSignatures {
                 let mut current: Option<u64> = None;
                 while let Some(std::cmp::Reverse((entry, i))) = heap.pop() {
                     if current != Some(entry >> 32) {
-                        lsh::bucket_pairs(&bucket, &keep, pairs.fresh());
-                        pairs.settle_if_due();
+                        lsh::bucket_pairs(&bucket, &keep, fresh);
+                        pairs.settle_if_due(fresh);
                         bucket.clear();
                         current = Some(entry >> 32);
                     }
@@ -280,16 +280,18 @@ impl SpilledSignatures {
                         heap.push(std::cmp::Reverse((e, i)));
                     }
                 }
-                lsh::bucket_pairs(&bucket, &keep, pairs.fresh());
-                pairs.settle_if_due();
+                lsh::bucket_pairs(&bucket, &keep, fresh);
+                // Each band's pairs join the set before the next band, so that a buffer never
+                // outlives its thread's share of the bands unmerged.
+                pairs.settle(fresh);
                 for r in 0..runs {
                     // Each band's runs are done with: give the disk space back early.
                     let _ = std::fs::remove_file(self.run_path(r, band));
                 }
-                Ok(pairs)
-            })
-            .map(|pairs| pairs.map(PairSet::into_sorted))
-            .try_reduce(Vec::new, |a, b| Ok(lsh::union_sorted(a, b)))?;
+                Ok(())
+            },
+        )?;
+        let pairs = pairs.into_sorted();
         Ok((lsh::unpack(pairs), runs))
     }
 }
