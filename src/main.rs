@@ -7,9 +7,9 @@ mod cli;
 // faults from memory handed back and touched again; mimalloc keeps both near zero. Built
 // without its transparent-huge-page advice (`no_thp`): memory it hands back and takes again
 // then costs a 4 KiB zeroed page, not 2 MiB, which took 6% of a scan's cycles and 30 MiB more
-// peak memory.
+// peak memory. Buffers of 16 MiB and more are the system's own mappings (see `cli::alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cli::alloc::Allocator = cli::alloc::Allocator;
 
 /// Has the allocator keep the memory a run frees, to be used again by the run, instead of
 /// handing it back to the system after a delay. Handing it back (`madvise`, about 1,600 calls

@@ -1,6 +1,7 @@
 //! The command line: clap arguments → validated engine config → library call → report on
 //! stdout, summary and problems on stderr, exit code.
 
+pub(crate) mod alloc;
 mod args;
 mod index;
 mod progress;
