@@ -585,6 +585,18 @@ impl Boilerplate {
     /// assert_eq!(a, bp.canonical_into("Hello,\r\n  World!", &mut s, &mut text));
     /// ```
     pub fn words_into(&self, text: &str, s: &mut LineScratch, out: &mut Vec<u64>) -> u128 {
+        self.words_into_with(text, s, out, |_, _| {})
+    }
+
+    /// [`Boilerplate::words_into`], also showing `each_line` the words of every line that has
+    /// any, and whether it is boilerplate (what [`Boilerplate::contains_words`] says of them).
+    pub fn words_into_with(
+        &self,
+        text: &str,
+        s: &mut LineScratch,
+        out: &mut Vec<u64>,
+        mut each_line: impl FnMut(&[u64], bool),
+    ) -> u128 {
         out.clear();
         // Room for the most words the text can hold (one byte and a separator each), so that a
         // large document's words are not copied as they grow: pages never written to take no
@@ -597,7 +609,9 @@ impl Boilerplate {
                 return;
             }
             content.add(words);
-            if !self.lines.is_empty() && self.lines.contains(&line_hash(words)) {
+            let boilerplate = self.contains_words(words);
+            each_line(words, boilerplate);
+            if boilerplate {
                 stripped_any = true;
                 return;
             }

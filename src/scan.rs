@@ -174,6 +174,35 @@ impl<'a> Fingerprinter<'a> {
         body
     }
 
+    /// [`Self::shingles`] and [`Self::body_shingles`] at once: word shingles from one pass over
+    /// the text, whose lines give the body too.
+    pub(crate) fn shingles_and_body(&self, text: &str, s: &mut Scratch) -> (u128, Vec<u64>) {
+        if !matches!(self.shingler.kind(), ShingleKind::Word(_)) {
+            let content = self.shingles(text, s);
+            let all = std::mem::take(&mut s.shingles);
+            let body = self.body_shingles(text, s);
+            s.shingles = all;
+            return (content, body);
+        }
+        let mut body = Vec::new();
+        let (shingler, line) = (&self.shingler, &mut s.shingles);
+        let content = self.boilerplate.words_into_with(
+            text,
+            &mut s.lines,
+            &mut s.words,
+            |words, boilerplate| {
+                if words.len() >= BODY_LINE_MIN_WORDS && !boilerplate {
+                    shingler.from_words_into(words, line);
+                    body.extend_from_slice(line);
+                }
+            },
+        );
+        self.cut(s, true);
+        crate::shingle::sort_hashes(&mut body, &mut s.table);
+        body.dedup();
+        (content, body)
+    }
+
     /// Leaves the shingle set of `text` (boilerplate left out) in `s.shingles`, sorted; returns
     /// the exact-duplicate hash of the whole text. Word shingles are hashed straight from the
     /// text; character shingles go through its canonical form, left in `s.norm`.
@@ -1096,15 +1125,15 @@ impl Analysis {
             Err(p) => p,
             Ok((_, doc, _)) => {
                 let sets = SCRATCH.with_borrow_mut(|s| {
-                    let same = fp.shingles(&doc.text, s) == meta.content;
-                    let sets = same.then(|| Sets {
+                    let (content, body) = if config.containment.is_some() {
+                        fp.shingles_and_body(&doc.text, s)
+                    } else {
+                        (fp.shingles(&doc.text, s), Vec::new())
+                    };
+                    let sets = (content == meta.content).then(|| Sets {
                         // A copy of exactly the set's size; the buffer stays for the next one.
                         all: Arc::from(s.shingles.as_slice()),
-                        body: if config.containment.is_some() {
-                            fp.body_shingles(&doc.text, s)
-                        } else {
-                            Vec::new()
-                        },
+                        body,
                     });
                     s.trim();
                     sets
@@ -1318,6 +1347,60 @@ mod tests {
 
     /// Every document the census kept gives the first pass what reading it again gives: the
     /// same shingles, exact-duplicate hash, id, date, size and warning.
+    #[test]
+    fn shingles_and_body_at_once_equal_them_apart() {
+        // Boilerplate lines, short lines, CRLF, non-ASCII words and a line repeated.
+        let lines = [
+            "Subscribe to our newsletter for more stories like this one, delivered to your \
+             inbox every morning before breakfast at no cost",
+            "Breaking",
+            "The council voted on Tuesday to widen the road past the old mill, after a year in \
+             which three lorries got stuck there\r",
+            "Café owners said the détour would cost them a season of trade, and asked the \
+             council for help with their rents until the work ends",
+            "Subscribe to our newsletter for more stories like this one, delivered to your \
+             inbox every morning before breakfast at no cost",
+            "",
+            "The council voted on Tuesday to widen the road past the old mill, after a year in \
+             which three lorries got stuck there",
+            "A short line of eight words, not body.",
+        ];
+        let text = lines.join("\n");
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..60 {
+            let other = format!(
+                "Story {i} about something else, told briefly.\n{}",
+                lines[0]
+            );
+            std::fs::write(dir.path().join(format!("{i}.txt")), other).unwrap();
+        }
+        std::fs::write(dir.path().join("this.txt"), &text).unwrap();
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], Default::default()).unwrap();
+        let bp = Boilerplate::learn(&corpus, &BoilerplateConfig::default());
+        assert!(!bp.is_empty(), "the newsletter line is boilerplate");
+        for shingle in [
+            ShingleKind::Word(4),
+            ShingleKind::Word(2),
+            ShingleKind::Char(5),
+        ] {
+            let config = ScanConfig {
+                shingle,
+                ..Default::default()
+            };
+            let fp = Fingerprinter::new(&config, &bp);
+            let mut s = Scratch::default();
+            let content = fp.shingles(&text, &mut s);
+            let all = s.shingles.clone();
+            let body = fp.body_shingles(&text, &mut s);
+            assert!(!body.is_empty() && body.len() < all.len(), "{shingle:?}");
+            let mut t = Scratch::default();
+            let (content2, body2) = fp.shingles_and_body(&text, &mut t);
+            assert_eq!(content2, content, "{shingle:?}");
+            assert_eq!(t.shingles, all, "{shingle:?}");
+            assert_eq!(body2, body, "{shingle:?}");
+        }
+    }
+
     #[test]
     fn kept_documents_fingerprint_as_read_ones() {
         let dir = tempfile::tempdir().unwrap();
