@@ -7,7 +7,7 @@ mod cli;
 // faults from memory handed back and touched again; mimalloc keeps both near zero. Built
 // without its transparent-huge-page advice (`no_thp`): memory it hands back and takes again
 // then costs a 4 KiB zeroed page, not 2 MiB, which took 6% of a scan's cycles and 30 MiB more
-// peak memory. Buffers of 16 MiB and more are the system's own mappings (see `cli::alloc`).
+// peak memory. Buffers of 20 MiB and more are the system's own mappings (see `cli::alloc`).
 #[global_allocator]
 static ALLOCATOR: cli::alloc::Allocator = cli::alloc::Allocator;
 

@@ -13,9 +13,12 @@ use std::alloc::{GlobalAlloc, Layout};
 
 use mimalloc::MiMalloc;
 
-/// Buffers from this size on are mapped on their own.
+/// Buffers from this size on are mapped on their own. Measured peaks (2026-12-05): on the
+/// family corpus above, 330 MiB at 16 MiB, 365 at 20, 405 at 32, 488 at 64; on a million
+/// generated articles, 958 MiB at 16, 941 at 20, 914 at 32, 931 at 64 (924 with mimalloc
+/// alone). Below some size, mimalloc's reuse of what it keeps wins.
 #[cfg(target_os = "linux")]
-const LARGE: usize = 16 << 20;
+const LARGE: usize = 20 << 20;
 
 /// mimalloc, and the system's own mappings for large buffers.
 pub(crate) struct Allocator;
