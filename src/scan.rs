@@ -910,7 +910,8 @@ impl Analysis {
         progress.begin("verifying", Some(pairs.len() as u64));
         // Every choice below keeps the best by a total order, so the batches' order does not
         // matter.
-        analysis.overlaps_each(corpus, config, &mut pairs, accepts, |batch| {
+        analysis.overlaps_each(corpus, config, &mut pairs, accepts, |checked, batch| {
+            progress.advance(checked as u64);
             let t = Instant::now();
             stats.verified += batch.len();
             for (a, b, o) in batch {
@@ -1155,7 +1156,7 @@ impl Analysis {
     }
 
     /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, handed to `each`
-    /// batch after batch as `(a, b, overlap)`: exact from the documents read again (a pair with
+    /// batch after batch as `(a, b, overlap)`, after the number of pairs the batch checked: exact from the documents read again (a pair with
     /// a document that cannot be read is left out), or estimated from the signatures with
     /// `--no-verify`. `pairs` is reordered (see [`verify::Checker::run`]).
     pub fn overlaps_each(
@@ -1164,7 +1165,7 @@ impl Analysis {
         config: &ScanConfig,
         pairs: &mut [(u32, u32)],
         keep: impl Fn(&Overlap) -> bool + Sync,
-        mut each: impl FnMut(Vec<(u32, u32, Overlap)>),
+        mut each: impl FnMut(usize, Vec<(u32, u32, Overlap)>),
     ) {
         let k = config.num_perm;
         if config.verify {
@@ -1195,7 +1196,7 @@ impl Analysis {
                             .filter(|p| keep(&p.2))
                     })
                     .collect();
-                each(batch);
+                each(chunk.len(), batch);
             }
         }
     }
@@ -1210,7 +1211,9 @@ impl Analysis {
     ) -> Vec<(u32, u32, Overlap)> {
         let mut order = pairs.to_vec();
         let mut got = Vec::new();
-        self.overlaps_each(corpus, config, &mut order, keep, |batch| got.extend(batch));
+        self.overlaps_each(corpus, config, &mut order, keep, |_, batch| {
+            got.extend(batch)
+        });
         got.sort_unstable_by_key(|&(a, b, _)| (a, b));
         got
     }
@@ -1447,6 +1450,42 @@ mod tests {
 
     /// Sets the first pass kept are what verification would have read: every verified pair
     /// scores the same when both of its documents are read again.
+    #[test]
+    fn verification_progress_adds_up_to_the_pairs_checked() {
+        /// The total each stage began with, and what was advanced in it.
+        #[derive(Default)]
+        struct Recorder(Mutex<Vec<(&'static str, Option<u64>, u64)>>);
+        impl Progress for Recorder {
+            fn begin(&self, stage: &'static str, total: Option<u64>) {
+                self.0.lock().unwrap().push((stage, total, 0));
+            }
+            fn advance(&self, n: u64) {
+                self.0.lock().unwrap().last_mut().unwrap().2 += n;
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let synth = crate::synth::SynthConfig {
+            docs: 400,
+            seed: 9,
+            ..Default::default()
+        };
+        crate::synth::generate(&synth, dir.path()).unwrap();
+        let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
+        for verify in [true, false] {
+            let config = ScanConfig {
+                verify,
+                ..Default::default()
+            };
+            let recorder = Recorder::default();
+            let analysis = Analysis::run(&corpus, &config, &recorder).unwrap();
+            let stages = recorder.0.into_inner().unwrap();
+            let checked = analysis.stats.checked as u64;
+            assert!(checked >= 50, "{checked}");
+            let verifying: Vec<_> = stages.iter().filter(|s| s.0 == "verifying").collect();
+            assert_eq!(verifying, [&("verifying", Some(checked), checked)]);
+        }
+    }
+
     #[test]
     fn kept_sets_verify_as_sets_read_again() {
         let dir = tempfile::tempdir().unwrap();

@@ -5,8 +5,10 @@
 //! ordered by the connected component they belong to, so a family of copies is usually read
 //! once, in one batch.
 //!
-//! Invariants: scores are exact set arithmetic on sorted, de-duplicated shingle sets; the result
-//! for pair `i` is at index `i`, whatever the thread count.
+//! Invariants: scores are exact set arithmetic on sorted, de-duplicated shingle sets; which
+//! pairs a batch holds, and the order of the results, depend on the pairs and the room, never
+//! on the thread count. Accepted pairs are kept in [`Known`], 12 bytes each where the overlap can
+//! be computed again from the two set sizes.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -215,7 +217,7 @@ where
         score,
         wanted: |_: &Overlap| true,
     };
-    checker.run(&mut order, |batch| got.extend(batch));
+    checker.run(&mut order, |_, batch| got.extend(batch));
     got.sort_unstable_by_key(|&(a, b, _)| (a, b));
     pairs
         .iter()
@@ -257,13 +259,14 @@ where
     W: Fn(u32) -> usize,
 {
     /// Scores `pairs` and hands the overlaps `wanted` takes to `each`, batch after batch, as
-    /// `(a, b, overlap)`: memory for one batch of results, not for every pair checked (millions,
+    /// `(a, b, overlap)` after the number of pairs the batch checked: memory for one batch of
+    /// results, not for every pair checked (millions,
     /// among a site's near-identical pages). `pairs` is left ordered by connected component,
     /// each component's pairs in ascending order, which is the order batches follow; which
     /// batch a pair lands in depends on the room, never on the thread count.
     pub fn run<E>(&self, pairs: &mut [(u32, u32)], mut each: E)
     where
-        E: FnMut(Vec<(u32, u32, Overlap)>),
+        E: FnMut(usize, Vec<(u32, u32, Overlap)>),
     {
         let (room, weight) = (self.room.0, &self.room.1);
         let (n_docs, load, score, wanted) = (self.n_docs, &self.load, &self.score, &self.wanted);
@@ -356,7 +359,7 @@ where
                     _ => None,
                 })
                 .collect();
-            each(scored);
+            each(end - start, scored);
             start = end;
         }
     }
@@ -514,7 +517,7 @@ mod tests {
         };
         let mut order = pairs.to_vec();
         let mut got = Vec::new();
-        checker.run(&mut order, |batch| got.extend(batch));
+        checker.run(&mut order, |_, batch| got.extend(batch));
         assert_eq!(got.len(), pairs.len());
         for &(a, b, o) in &got {
             let (lo, hi) = (a.min(b), a.max(b));
@@ -608,7 +611,7 @@ mod tests {
         };
         let mut order = pairs.clone();
         let mut kept = Vec::new();
-        checker.run(&mut order, |batch| kept.extend(batch));
+        checker.run(&mut order, |_, batch| kept.extend(batch));
         // Pairs by family (0, 1, 2, 9; 6, 7; 20, 21, 25), ascending in each.
         assert_eq!(order, [(0, 1), (0, 9), (1, 2), (6, 7), (20, 21), (20, 25)]);
         let want: Vec<(u32, u32, Overlap)> = order
@@ -644,7 +647,10 @@ mod tests {
             wanted: |_: &Overlap| true,
         };
         let mut sizes = Vec::new();
-        checker.run(&mut pairs, |batch| sizes.push(batch.len()));
+        checker.run(&mut pairs, |checked, batch| {
+            assert_eq!(checked, batch.len(), "every pair is wanted");
+            sizes.push(batch.len());
+        });
         assert!(sizes.len() >= 2, "{sizes:?}");
         assert!(sizes.iter().all(|&s| s <= BATCH_PAIRS), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), total);
