@@ -112,7 +112,7 @@ pub fn plan(
     keep: Keep,
     progress: &dyn Progress,
 ) -> Result<Plan> {
-    let analysis = Analysis::run(corpus, config, progress)?;
+    let mut analysis = Analysis::run(corpus, config, progress)?;
     let mut dropped: Vec<(u32, u32, crate::verify::Overlap, f64)> = Vec::new();
     let mut kept_in: Vec<usize> = vec![0; analysis.groups.len()];
     let mut cluster_of: HashMap<u32, usize> = HashMap::new();
@@ -176,6 +176,8 @@ pub fn plan(
         }
         active = next;
     }
+    // Every member is scored: what the first pass kept is not needed any more.
+    analysis.release_sets();
     let id = |d: u32| analysis.metas[d as usize].id.clone();
     let mut out: Vec<Dropped> = dropped
         .iter()

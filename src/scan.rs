@@ -581,7 +581,9 @@ pub struct Analysis {
     pub best: DocMap<u32, (u32, Overlap)>,
     sigs: Signatures,
     boilerplate: Boilerplate,
-    /// Shingle sets the first pass kept for verification, by document (empty when none).
+    /// Shingle sets the first pass kept for verification, by document (empty when none); they
+    /// serve the scores against representatives or keepers too, until
+    /// [`Analysis::release_sets`].
     pass_sets: Vec<Option<Arc<[u64]>>>,
     /// Timings and counts.
     pub stats: Stats,
@@ -940,7 +942,6 @@ impl Analysis {
             linking += t.elapsed();
         });
         drop(pairs);
-        analysis.pass_sets = Vec::new();
         progress.finish();
         stats
             .stages
@@ -989,6 +990,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         .flat_map(|(g, &rep)| g.iter().map(move |&m| (m, rep)))
         .collect();
     let scores = a.scores_to(corpus, config, &wanted);
+    drop(wanted);
     // Where each group's scores start in `scores` (the order of `wanted`).
     let starts: Vec<usize> = a
         .groups
@@ -1075,6 +1077,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
         }
         summary.duplicates += c.members.len() - 1;
     }
+    analysis.release_sets();
     let elapsed = t.elapsed();
     analysis.stats.stages.push(("report", elapsed));
     let params = config.lsh_params();
@@ -1270,6 +1273,11 @@ impl Analysis {
                 (o, inside)
             })
             .collect()
+    }
+
+    /// Frees the shingle sets the first pass kept: what is scored from then on is read again.
+    pub fn release_sets(&mut self) {
+        self.pass_sets = Vec::new();
     }
 
     /// The warnings of the run, documents that could not be read again included, in order.
@@ -1498,7 +1506,13 @@ mod tests {
         let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
         let config = ScanConfig::default();
         let analysis = Analysis::run(&corpus, &config, &crate::progress::NoProgress).unwrap();
-        assert!(analysis.pass_sets.is_empty(), "freed after verification");
+        assert!(
+            !analysis.pass_sets.is_empty(),
+            "kept for the scores after clustering"
+        );
+        let mut analysis = analysis;
+        analysis.release_sets();
+        assert!(analysis.pass_sets.is_empty());
         assert!(
             analysis.stats.kept_sets >= 50,
             "{}",
