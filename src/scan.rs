@@ -1458,6 +1458,19 @@ mod tests {
 
     /// Sets the first pass kept are what verification would have read: every verified pair
     /// scores the same when both of its documents are read again.
+    /// A generated corpus of `docs` documents (planted copies among them), and its folder.
+    fn synth_corpus(docs: usize, seed: u64) -> (tempfile::TempDir, Corpus) {
+        let dir = tempfile::tempdir().unwrap();
+        let synth = crate::synth::SynthConfig {
+            docs,
+            seed,
+            ..Default::default()
+        };
+        crate::synth::generate(&synth, dir.path()).unwrap();
+        let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
+        (dir, corpus)
+    }
+
     #[test]
     fn verification_progress_adds_up_to_the_pairs_checked() {
         /// The total each stage began with, and what was advanced in it.
@@ -1471,14 +1484,7 @@ mod tests {
                 self.0.lock().unwrap().last_mut().unwrap().2 += n;
             }
         }
-        let dir = tempfile::tempdir().unwrap();
-        let synth = crate::synth::SynthConfig {
-            docs: 400,
-            seed: 9,
-            ..Default::default()
-        };
-        crate::synth::generate(&synth, dir.path()).unwrap();
-        let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
+        let (_dir, corpus) = synth_corpus(400, 9);
         for verify in [true, false] {
             let config = ScanConfig {
                 verify,
@@ -1496,14 +1502,7 @@ mod tests {
 
     #[test]
     fn kept_sets_verify_as_sets_read_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let synth = crate::synth::SynthConfig {
-            docs: 600,
-            seed: 5,
-            ..Default::default()
-        };
-        crate::synth::generate(&synth, dir.path()).unwrap();
-        let corpus = Corpus::open(&[dir.path().join("docs")], Default::default()).unwrap();
+        let (_dir, corpus) = synth_corpus(600, 5);
         let config = ScanConfig::default();
         let analysis = Analysis::run(&corpus, &config, &crate::progress::NoProgress).unwrap();
         assert!(
