@@ -183,9 +183,9 @@ fn group(rows: &[(String, String, String)], similarity: f64) -> Vec<Group> {
     let sets: Vec<Vec<u64>> = rows
         .iter()
         .map(|r| {
+            // Repeated words hash alike and are removed as the set is made.
             sorted_set(
-                words(&r.2)
-                    .into_iter()
+                r.2.split(' ')
                     .filter(|w| df.get(w).is_none_or(|&c| c <= stop_above))
                     .map(|w| xxh3_64_with_seed(w.as_bytes(), 1)),
             )

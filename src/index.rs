@@ -449,10 +449,7 @@ fn short_estimate(a: &[u8], b: &[u8]) -> f64 {
 
 /// The shingle set reduced to 32-bit hashes, sorted and unique, as stored.
 fn short_set(shingles: &[u64]) -> Vec<u64> {
-    let mut v: Vec<u64> = shingles.iter().map(|s| s >> 32).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    crate::shingle::sorted_set(shingles.iter().map(|s| s >> 32))
 }
 
 /// Delta and LEB128 coding of a sorted set of 32-bit values.

@@ -1159,9 +1159,10 @@ impl Analysis {
     }
 
     /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, handed to `each`
-    /// batch after batch as `(a, b, overlap)`, after the number of pairs the batch checked: exact from the documents read again (a pair with
-    /// a document that cannot be read is left out), or estimated from the signatures with
-    /// `--no-verify`. `pairs` is reordered (see [`verify::Checker::run`]).
+    /// batch after batch as `(a, b, overlap)`, after the number of pairs the batch checked:
+    /// exact from the documents read again (a pair with a document that cannot be read is left
+    /// out), or estimated from the signatures with `--no-verify`. `pairs` is reordered (see
+    /// [`verify::Checker::run`]).
     pub fn overlaps_each(
         &self,
         corpus: &Corpus,

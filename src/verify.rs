@@ -260,10 +260,10 @@ where
 {
     /// Scores `pairs` and hands the overlaps `wanted` takes to `each`, batch after batch, as
     /// `(a, b, overlap)` after the number of pairs the batch checked: memory for one batch of
-    /// results, not for every pair checked (millions,
-    /// among a site's near-identical pages). `pairs` is left ordered by connected component,
-    /// each component's pairs in ascending order, which is the order batches follow; which
-    /// batch a pair lands in depends on the room, never on the thread count.
+    /// results, not for every pair checked (millions, among a site's near-identical pages).
+    /// `pairs` is left ordered by connected component, each component's pairs in ascending
+    /// order, which is the order batches follow; which batch a pair lands in depends on the
+    /// room, never on the thread count.
     pub fn run<E>(&self, pairs: &mut [(u32, u32)], mut each: E)
     where
         E: FnMut(usize, Vec<(u32, u32, Overlap)>),
