@@ -6,7 +6,10 @@
 //! containment, mostly contained in it) are dropped as its duplicates. Members that match it
 //! only through a chain (A~B~C where C is not like A) are not dropped for it: the policy picks
 //! again among them, and so on, so a cluster may be split into several kept documents. Nothing
-//! is dropped that is not a direct duplicate of a kept document.
+//! is dropped that is not a direct duplicate of a kept document. Without containment, a member
+//! whose size or signature rules it out (sizes further apart than the threshold allows, or an
+//! estimate below the floor verification uses) is not scored against the kept document: one
+//! that matches is missed that way less than once in 10,000 times.
 //!
 //! Output mirrors input: a folder gives a folder with every file copied byte for byte except
 //! the dropped documents (JSONL files inside it lose their dropped records); a JSONL file gives
@@ -145,19 +148,17 @@ pub fn plan(
             .flat_map(|((_, g), &k)| g.iter().filter(move |&&m| m != k).map(move |&m| (m, k)))
             .collect();
         // In the order of `wanted`, which the loop below follows.
-        let mut scores = analysis.scores_to(corpus, config, &wanted).into_iter();
+        let mut scores = analysis.matches_to(corpus, config, &wanted).into_iter();
         let mut next = Vec::new();
         for ((c, g), &k) in active.into_iter().zip(&keepers) {
             kept_in[c] += 1;
             cluster_of.insert(k, c);
             let mut rest = Vec::new();
             for m in g.into_iter().filter(|&m| m != k) {
-                let (o, inside) = scores
+                let matched = scores
                     .next()
                     .expect("a score for every member but the keeper");
-                let near = o.jaccard >= config.threshold;
-                let contained = config.containment.is_some_and(|t| inside >= t);
-                if near || contained {
+                if let Some((o, inside)) = matched {
                     dropped.push((m, k, o, inside));
                     keeper_of.insert(m, k);
                     cluster_of.insert(m, c);

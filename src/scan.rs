@@ -9,7 +9,7 @@
 //! one in the boilerplate census's sample is read by the census too, unless the census kept
 //! its words (up to [`CENSUS_KEEP_BYTES`] of them).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -1213,12 +1213,29 @@ impl Analysis {
         pairs: &[(u32, u32)],
         keep: impl Fn(&Overlap) -> bool + Sync,
     ) -> Vec<(u32, u32, Overlap)> {
-        let mut order = pairs.to_vec();
-        let mut got = Vec::new();
+        // Pairs of two sets the first pass kept are scored as they are: the batching of
+        // verification is for documents read again, and its bookkeeping took most of the time of
+        // `dedup`'s thousands of rounds on a large family of near-copies.
+        let kept = |d: u32| match self.pass_sets.get(d as usize) {
+            Some(Some(set)) if config.verify => Some(set),
+            _ => None,
+        };
+        let mut got: Vec<(u32, u32, Overlap)> = pairs
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let o = verify::overlap(kept(a)?, kept(b)?);
+                keep(&o).then_some((a, b, o))
+            })
+            .collect();
+        let mut order: Vec<(u32, u32)> = pairs
+            .iter()
+            .copied()
+            .filter(|&(a, b)| kept(a).is_none() || kept(b).is_none())
+            .collect();
         self.overlaps_each(corpus, config, &mut order, keep, |_, batch| {
             got.extend(batch)
         });
-        got.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        got.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
         got
     }
 
@@ -1239,20 +1256,12 @@ impl Analysis {
     ) -> Vec<(Overlap, f64)> {
         let key = |a: u32, b: u32| (a.min(b), a.max(b));
         let rep = |d: u32| self.content_rep[d as usize];
-        let mut missing: Vec<(u32, u32)> = wanted
-            .iter()
-            .map(|&(m, t)| key(rep(m), rep(t)))
-            .filter(|&(x, y)| x != y && self.known(x, y).is_none())
-            .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        // A pair that cannot be read is left out, and scores 0 below.
-        let computed: HashMap<(u32, u32), Overlap> = self
-            .overlaps(corpus, config, &missing, |_| true)
-            .into_iter()
-            .map(|(a, b, o)| ((a, b), o))
-            .collect();
-        wanted
+        let inside = |m: u32, t: u32, o: Overlap| {
+            let v = if rep(m) < rep(t) { o.a_in_b } else { o.b_in_a };
+            (o, v)
+        };
+        // Exact copies and verified pairs first; the rest are computed below.
+        let found: Vec<Option<(Overlap, f64)>> = wanted
             .par_iter()
             .map(|&(m, t)| {
                 let (c, r) = (rep(m), rep(t));
@@ -1263,15 +1272,92 @@ impl Analysis {
                         b_in_a: 1.0,
                         shared: self.metas[m as usize].shingles as usize,
                     };
-                    return (same, 1.0);
+                    return Some((same, 1.0));
                 }
                 let (x, y) = key(c, r);
-                let o = self
-                    .known(x, y)
-                    .or_else(|| computed.get(&(x, y)).copied())
-                    .unwrap_or_default();
-                let inside = if c < r { o.a_in_b } else { o.b_in_a };
-                (o, inside)
+                self.known(x, y).map(|o| inside(m, t, o))
+            })
+            .collect();
+        let mut missing: Vec<(u32, u32)> = wanted
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(&(m, t), _)| key(rep(m), rep(t)))
+            .collect();
+        missing.par_sort_unstable();
+        missing.dedup();
+        // Sorted by pair. A pair that cannot be read is left out, and scores 0 below.
+        let computed = self.overlaps(corpus, config, &missing, |_| true);
+        drop(missing);
+        found
+            .into_par_iter()
+            .zip(wanted)
+            .map(|(f, &(m, t))| {
+                f.unwrap_or_else(|| {
+                    let (x, y) = key(rep(m), rep(t));
+                    let o = computed
+                        .binary_search_by_key(&(x, y), |&(a, b, _)| (a, b))
+                        .map_or_else(|_| Overlap::default(), |i| computed[i].2);
+                    inside(m, t, o)
+                })
+            })
+            .collect()
+    }
+
+    /// As [`Analysis::scores_to`], but only for the pairs that match (Jaccard at least the
+    /// threshold, or the member contained in the target): `None` for the others. Without
+    /// containment, a pair whose sizes rule it out, or whose signatures estimate it below the
+    /// floor that verification uses, is not scored (a matching pair falls there less than once
+    /// in 10,000 times).
+    pub fn matches_to(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        wanted: &[(u32, u32)],
+    ) -> Vec<Option<(Overlap, f64)>> {
+        let key = |a: u32, b: u32| (a.min(b), a.max(b));
+        let rep = |d: u32| self.content_rep[d as usize];
+        let size = |d: u32| self.metas[d as usize].shingles;
+        let k = config.num_perm;
+        // With containment every pair is scored: the share of a member inside the target counts
+        // its body shingles, which neither the set sizes nor the signatures give.
+        let hopeless = |m: u32, t: u32| {
+            let (c, r) = (rep(m), rep(t));
+            if c == r || config.containment.is_some() {
+                return false;
+            }
+            let (x, y) = key(c, r);
+            // Jaccard is at most the ratio of the sizes (computed as the scores are, so that a
+            // pair exactly at the threshold is not lost to rounding).
+            let (p, q) = (size(x).min(size(y)), size(x).max(size(y)));
+            if (p as f64 / q as f64) < config.threshold {
+                return true;
+            }
+            // Below the floor verification uses too (see `estimate_floor`).
+            let floor = if config.verify {
+                estimate_floor(config.threshold, k)
+            } else {
+                config.threshold
+            };
+            self.estimate(x, y, k) < floor
+        };
+        let skip: Vec<bool> = wanted.par_iter().map(|&(m, t)| hopeless(m, t)).collect();
+        let rest: Vec<(u32, u32)> = wanted
+            .iter()
+            .zip(&skip)
+            .filter(|(_, s)| !**s)
+            .map(|(&p, _)| p)
+            .collect();
+        let mut scores = self.scores_to(corpus, config, &rest).into_iter();
+        skip.iter()
+            .map(|&s| {
+                if s {
+                    return None;
+                }
+                let (o, inside) = scores.next().expect("a score for every pair left");
+                let near = o.jaccard >= config.threshold;
+                let contained = config.containment.is_some_and(|t| inside >= t);
+                (near || contained).then_some((o, inside))
             })
             .collect()
     }
@@ -1457,8 +1543,6 @@ mod tests {
         }
     }
 
-    /// Sets the first pass kept are what verification would have read: every verified pair
-    /// scores the same when both of its documents are read again.
     /// A generated corpus of `docs` documents (planted copies among them), and its folder.
     fn synth_corpus(docs: usize, seed: u64) -> (tempfile::TempDir, Corpus) {
         let dir = tempfile::tempdir().unwrap();
@@ -1501,6 +1585,8 @@ mod tests {
         }
     }
 
+    /// Sets the first pass kept are what verification would have read: every verified pair
+    /// scores the same when both of its documents are read again.
     #[test]
     fn kept_sets_verify_as_sets_read_again() {
         let (_dir, corpus) = synth_corpus(600, 5);
@@ -1525,6 +1611,44 @@ mod tests {
         assert_eq!(again.len(), pairs.len());
         for (a, b, o) in again {
             assert_eq!(analysis.known(a, b), Some(o), "{a} {b}");
+        }
+    }
+
+    /// What `matches_to` leaves out unscored never matches: it agrees with every score, for
+    /// pairs inside clusters and between them, with and without containment, with kept sets
+    /// and with sets read again.
+    #[test]
+    fn matches_are_the_pairs_whose_scores_match() {
+        let (_dir, corpus) = synth_corpus(500, 13);
+        for containment in [None, Some(0.8)] {
+            let config = ScanConfig {
+                containment,
+                ..Default::default()
+            };
+            let mut analysis =
+                Analysis::run(&corpus, &config, &crate::progress::NoProgress).unwrap();
+            let g = &analysis.groups;
+            let mut wanted: Vec<(u32, u32)> = g
+                .iter()
+                .flat_map(|g| g.iter().flat_map(move |&a| g.iter().map(move |&b| (a, b))))
+                .filter(|(a, b)| a != b)
+                .collect();
+            wanted.extend(g.windows(2).map(|w| (w[0][0], w[1][0])));
+            for release in [false, true] {
+                if release {
+                    analysis.release_sets();
+                }
+                let scores = analysis.scores_to(&corpus, &config, &wanted);
+                let matches = analysis.matches_to(&corpus, &config, &wanted);
+                let mut seen = [0; 2];
+                for ((s, m), p) in scores.iter().zip(&matches).zip(&wanted) {
+                    let near = s.0.jaccard >= config.threshold;
+                    let matching = near || containment.is_some_and(|c| s.1 >= c);
+                    assert_eq!(m.as_ref(), matching.then_some(s), "{p:?} {containment:?}");
+                    seen[usize::from(matching)] += 1;
+                }
+                assert!(seen[0] >= 20 && seen[1] >= 100, "{seen:?}");
+            }
         }
     }
 
