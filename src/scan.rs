@@ -1256,12 +1256,19 @@ impl Analysis {
     ) -> Vec<(Overlap, f64)> {
         let key = |a: u32, b: u32| (a.min(b), a.max(b));
         let rep = |d: u32| self.content_rep[d as usize];
-        let inside = |m: u32, t: u32, o: Overlap| {
-            let v = if rep(m) < rep(t) { o.a_in_b } else { o.b_in_a };
-            (o, v)
-        };
-        // Exact copies and verified pairs first; the rest are computed below.
-        let found: Vec<Option<(Overlap, f64)>> = wanted
+        // Exact copies and verified pairs are looked up (twice: cheaper than holding what was
+        // found for every pair wanted); the rest are computed.
+        let mut missing: Vec<(u32, u32)> = wanted
+            .par_iter()
+            .map(|&(m, t)| key(rep(m), rep(t)))
+            .filter(|&(x, y)| x != y && self.known(x, y).is_none())
+            .collect();
+        missing.par_sort_unstable();
+        missing.dedup();
+        // Sorted by pair. A pair that cannot be read is left out, and scores 0 below.
+        let computed = self.overlaps(corpus, config, &missing, |_| true);
+        drop(missing);
+        wanted
             .par_iter()
             .map(|&(m, t)| {
                 let (c, r) = (rep(m), rep(t));
@@ -1272,34 +1279,16 @@ impl Analysis {
                         b_in_a: 1.0,
                         shared: self.metas[m as usize].shingles as usize,
                     };
-                    return Some((same, 1.0));
+                    return (same, 1.0);
                 }
                 let (x, y) = key(c, r);
-                self.known(x, y).map(|o| inside(m, t, o))
-            })
-            .collect();
-        let mut missing: Vec<(u32, u32)> = wanted
-            .iter()
-            .zip(&found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(&(m, t), _)| key(rep(m), rep(t)))
-            .collect();
-        missing.par_sort_unstable();
-        missing.dedup();
-        // Sorted by pair. A pair that cannot be read is left out, and scores 0 below.
-        let computed = self.overlaps(corpus, config, &missing, |_| true);
-        drop(missing);
-        found
-            .into_par_iter()
-            .zip(wanted)
-            .map(|(f, &(m, t))| {
-                f.unwrap_or_else(|| {
-                    let (x, y) = key(rep(m), rep(t));
-                    let o = computed
+                let o = self.known(x, y).unwrap_or_else(|| {
+                    computed
                         .binary_search_by_key(&(x, y), |&(a, b, _)| (a, b))
-                        .map_or_else(|_| Overlap::default(), |i| computed[i].2);
-                    inside(m, t, o)
-                })
+                        .map_or_else(|_| Overlap::default(), |i| computed[i].2)
+                });
+                let inside = if c < r { o.a_in_b } else { o.b_in_a };
+                (o, inside)
             })
             .collect()
     }
