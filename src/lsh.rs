@@ -234,11 +234,23 @@ pub(crate) fn union_sorted<T: Copy + Ord + Default>(a: Vec<T>, b: Vec<T>) -> Vec
     merged
 }
 
-pub(crate) fn unpack(packed: Vec<u64>) -> Vec<(u32, u32)> {
-    packed
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
+/// Pairs packed as `a << 32 | b`, unpacked in the same order. Converted from the back a
+/// chunk at a time, the packed list shrinking behind: a whole copy beside it doubled the largest
+/// allocation of the run on a large family of near-copies (11M candidates, 89 MB held twice at
+/// the end of the stage). The unpacked list is zeroed memory, resident only as it is written.
+pub(crate) fn unpack(mut packed: Vec<u64>) -> Vec<(u32, u32)> {
+    const CHUNK: usize = 1 << 20;
+    let mut out = vec![(0u32, 0u32); packed.len()];
+    while !packed.is_empty() {
+        let end = packed.len();
+        let start = end.saturating_sub(CHUNK);
+        for (o, &p) in out[start..end].iter_mut().zip(&packed[start..]) {
+            *o = ((p >> 32) as u32, p as u32);
+        }
+        packed.truncate(start);
+        packed.shrink_to_fit();
+    }
+    out
 }
 
 /// Candidate pairs among the documents listed in `docs` (indices into the flat `signatures`,
@@ -511,6 +523,21 @@ mod tests {
 
     /// Pairs added in batches of every size, with repeats within and across batches, come out
     /// sorted and unique, as one sort of them all would give, whenever the merges happen.
+    #[test]
+    fn unpacking_keeps_every_pair_in_order() {
+        // Across the chunks it converts at a time, and around them.
+        for n in [0usize, 1, (1 << 20) - 1, (1 << 21) + 5] {
+            let packed: Vec<u64> = (0..n as u64)
+                .map(|i| (i / 3) << 32 | (i * 7 + 1) & 0xffff_ffff)
+                .collect();
+            let want: Vec<(u32, u32)> = packed
+                .iter()
+                .map(|&p| ((p >> 32) as u32, p as u32))
+                .collect();
+            assert_eq!(unpack(packed), want, "{n}");
+        }
+    }
+
     #[test]
     fn a_pair_set_equals_sorting_everything_once() {
         let mut rng = 0x1234_5678_9abc_def0u64;
