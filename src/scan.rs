@@ -410,6 +410,9 @@ struct MemoryPlan {
     seen: usize,
     /// Bytes for each band's sorted runs, when spilled.
     runs: usize,
+    /// Bytes of verified pairs kept for the scores after clustering ([`Known::with_room`]);
+    /// `None`: all of them.
+    known: Option<usize>,
 }
 
 impl MemoryPlan {
@@ -421,6 +424,7 @@ impl MemoryPlan {
                 verify: VERIFY_KEEP_BYTES,
                 seen: SEEN_BANDS_BYTES,
                 runs: 0,
+                known: None,
             };
         };
         let docs = docs as u64;
@@ -439,12 +443,14 @@ impl MemoryPlan {
             .unwrap_or(usize::MAX)
             .saturating_sub(verify + seen)
             .max(MIN_RUN_BYTES);
+        // Verification holds the kept sets and the verified pairs at once.
         MemoryPlan {
             spill,
             census,
             verify,
             seen,
             runs,
+            known: Some(share(usize::MAX)),
         }
     }
 }
@@ -575,7 +581,8 @@ pub struct Analysis {
     pub content_rep: Vec<u32>,
     /// Groups of two or more documents (union-find components), members by id.
     pub groups: Vec<Vec<u32>>,
-    /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index.
+    /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index: all of
+    /// them, or under a memory budget as many as its share holds.
     pub known: Known,
     /// The strongest direct match of each document.
     pub best: DocMap<u32, (u32, Overlap)>,
@@ -902,7 +909,7 @@ impl Analysis {
         // The strongest direct match of every document, to explain chained members.
         let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
         let mut best: DocMap<u32, (u32, Overlap)> = DocMap::default();
-        let mut known = Known::default();
+        let mut known = plan.known.map_or_else(Known::default, Known::with_room);
         // A document contained in others joins the cluster of its best container only, so that a
         // short excerpt found in two different stories does not chain them together.
         let mut container: DocMap<u32, (u32, f64)> = DocMap::default();
@@ -1646,7 +1653,7 @@ mod tests {
     #[test]
     fn the_memory_plan_stays_within_the_budget() {
         let free = MemoryPlan::new(None, 1_000_000, 128);
-        assert!(!free.spill);
+        assert!(!free.spill && free.known.is_none());
         assert_eq!(
             (free.census, free.verify, free.seen),
             (CENSUS_KEEP_BYTES, VERIFY_KEEP_BYTES, SEEN_BANDS_BYTES)
@@ -1660,10 +1667,11 @@ mod tests {
             for m in mib.map(|x| x << 20) {
                 let p = MemoryPlan::new(Some(m), docs as usize, k as usize);
                 assert_eq!(p.spill, fixed + signatures > m, "{docs} docs, {m} bytes");
-                let stores = (p.census + p.verify + p.seen) as u64;
+                let known = p.known.expect("a share for verified pairs under a budget");
+                let stores = (p.census + p.verify + p.seen + known) as u64;
                 if fixed + MIN_RUN_BYTES as u64 + stores > m {
                     // Too small for what cannot spill: stores shrink to nothing much.
-                    assert!(stores <= 3 * (m.saturating_sub(fixed) / 8) + 3, "{p:?}");
+                    assert!(stores <= 4 * (m.saturating_sub(fixed) / 8) + 4, "{p:?}");
                     continue;
                 }
                 let held = if p.spill {

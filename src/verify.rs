@@ -110,12 +110,31 @@ pub struct Known {
     starts: Vec<u32>,
     /// `(a, b, overlap)`, sorted.
     whole: Vec<(u32, u32, Overlap)>,
+    /// Bytes of pairs kept at most (see [`Known::with_room`]); `None`: every pair pushed.
+    room: Option<usize>,
 }
 
 impl Known {
-    /// Adds the overlap `o` of `a` and `b`, documents of `sizes` shingles. Call
-    /// [`Known::seal`] before looking anything up.
+    /// A table that keeps pairs while they take at most `bytes`, and leaves out the rest:
+    /// whoever needs one of those computes it again, to the same value. Which pairs are kept
+    /// depends on the order of the pushes.
+    pub fn with_room(bytes: usize) -> Known {
+        Known {
+            room: Some(bytes),
+            ..Known::default()
+        }
+    }
+
+    /// Adds the overlap `o` of `a` and `b`, documents of `sizes` shingles, if there is room.
+    /// Call [`Known::seal`] before looking anything up.
     pub fn push(&mut self, a: u32, b: u32, o: Overlap, sizes: (u32, u32)) {
+        if let Some(room) = self.room {
+            let used = self.counts.len() * size_of::<(u32, u32, u32)>()
+                + self.whole.len() * size_of::<(u32, u32, Overlap)>();
+            if used + size_of::<(u32, u32, Overlap)>() > room {
+                return;
+            }
+        }
         let plain = Overlap::of_counts(o.shared, sizes.0 as usize, sizes.1 as usize);
         match u32::try_from(o.shared) {
             Ok(shared) if plain == o => self.counts.push((a, b, shared)),
@@ -444,6 +463,23 @@ mod tests {
         odd.seal();
         assert_eq!(odd.whole.len(), 1);
         assert_eq!(odd.get(0, 1, |_| 9), Some(overlap(sets[0], sets[1])));
+    }
+
+    #[test]
+    fn a_known_table_with_room_keeps_the_first_pairs_that_fit() {
+        let size = |_| 10;
+        // Room for three plain pairs and a fourth's worth less a byte: three are kept.
+        let room = 3 * size_of::<(u32, u32, u32)>() + size_of::<(u32, u32, Overlap)>() - 1;
+        let mut known = Known::with_room(room);
+        for b in 1..=6u32 {
+            known.push(0, b, Overlap::of_counts(b as usize, 10, 10), (10, 10));
+        }
+        known.seal();
+        assert_eq!(known.len(), 3);
+        for b in 1..=6u32 {
+            let want = (b <= 3).then(|| Overlap::of_counts(b as usize, 10, 10));
+            assert_eq!(known.get(0, b, size), want, "{b}");
+        }
     }
 
     #[test]
