@@ -521,8 +521,6 @@ mod tests {
         assert!(union(&[]).is_empty());
     }
 
-    /// Pairs added in batches of every size, with repeats within and across batches, come out
-    /// sorted and unique, as one sort of them all would give, whenever the merges happen.
     #[test]
     fn unpacking_keeps_every_pair_in_order() {
         // Across the chunks it converts at a time, and around them.
@@ -538,6 +536,8 @@ mod tests {
         }
     }
 
+    /// Pairs added in batches of every size, with repeats within and across batches, come out
+    /// sorted and unique, as one sort of them all would give, whenever the merges happen.
     #[test]
     fn a_pair_set_equals_sorting_everything_once() {
         let mut rng = 0x1234_5678_9abc_def0u64;

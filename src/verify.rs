@@ -155,7 +155,7 @@ impl Known {
         self.counts.shrink_to_fit();
         self.whole.shrink_to_fit();
         self.starts = Vec::new();
-        if self.counts.len() >= Self::INDEX_MIN {
+        if self.counts.len() >= Self::INDEX_MIN && u32::try_from(self.counts.len()).is_ok() {
             let last = self.counts.last().map_or(0, |p| p.0 as usize);
             let mut starts = Vec::with_capacity(last + 2);
             for (i, &(a, _, _)) in self.counts.iter().enumerate() {
