@@ -1167,9 +1167,10 @@ impl Analysis {
 
     /// Overlaps of `pairs` (document indices, `a < b`) that `keep` takes, handed to `each`
     /// batch after batch as `(a, b, overlap)`, after the number of pairs the batch checked:
-    /// exact from the documents read again (a pair with a document that cannot be read is left
-    /// out), or estimated from the signatures with `--no-verify`. `pairs` is reordered (see
-    /// [`verify::Checker::run`]).
+    /// exact from the sets the first pass kept or the documents read again (a pair with a
+    /// document that cannot be read is left out), or estimated from the signatures with
+    /// `--no-verify`. `pairs` is reordered: the pairs of two kept sets first, then the others as
+    /// [`verify::Checker::run`] leaves them.
     pub fn overlaps_each(
         &self,
         corpus: &Corpus,
@@ -1180,6 +1181,33 @@ impl Analysis {
     ) {
         let k = config.num_perm;
         if config.verify {
+            // Pairs of two sets the first pass kept are scored as they are, on all threads: the
+            // checker's batching is for documents read again, and its bookkeeping is sequential
+            // (it took most of the time of `dedup`'s thousands of rounds on a large family).
+            let kept = |d: u32| match self.pass_sets.get(d as usize) {
+                Some(Some(set)) => Some(set),
+                _ => None,
+            };
+            // Those pairs first, moved to the front in place.
+            let mut ready = 0;
+            for i in 0..pairs.len() {
+                let (a, b) = pairs[i];
+                if kept(a).is_some() && kept(b).is_some() {
+                    pairs.swap(ready, i);
+                    ready += 1;
+                }
+            }
+            let (ready, pairs) = pairs.split_at_mut(ready);
+            for chunk in ready.chunks(verify::BATCH_PAIRS) {
+                let batch: Vec<(u32, u32, Overlap)> = chunk
+                    .par_iter()
+                    .filter_map(|&(a, b)| {
+                        let o = verify::overlap(kept(a)?, kept(b)?);
+                        keep(&o).then_some((a, b, o))
+                    })
+                    .collect();
+                each(chunk.len(), batch);
+            }
             let checker = verify::Checker {
                 n_docs: self.metas.len(),
                 room: (VERIFY_BATCH_BYTES, |d: u32| {
@@ -1220,25 +1248,8 @@ impl Analysis {
         pairs: &[(u32, u32)],
         keep: impl Fn(&Overlap) -> bool + Sync,
     ) -> Vec<(u32, u32, Overlap)> {
-        // Pairs of two sets the first pass kept are scored as they are: the batching of
-        // verification is for documents read again, and its bookkeeping took most of the time of
-        // `dedup`'s thousands of rounds on a large family of near-copies.
-        let kept = |d: u32| match self.pass_sets.get(d as usize) {
-            Some(Some(set)) if config.verify => Some(set),
-            _ => None,
-        };
-        let mut got: Vec<(u32, u32, Overlap)> = pairs
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let o = verify::overlap(kept(a)?, kept(b)?);
-                keep(&o).then_some((a, b, o))
-            })
-            .collect();
-        let mut order: Vec<(u32, u32)> = pairs
-            .iter()
-            .copied()
-            .filter(|&(a, b)| kept(a).is_none() || kept(b).is_none())
-            .collect();
+        let mut order = pairs.to_vec();
+        let mut got = Vec::new();
         self.overlaps_each(corpus, config, &mut order, keep, |_, batch| {
             got.extend(batch)
         });
