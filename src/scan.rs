@@ -1335,9 +1335,9 @@ impl Analysis {
             }
             let (x, y) = key(c, r);
             // Jaccard is at most the ratio of the sizes (computed as the scores are, so that a
-            // pair exactly at the threshold is not lost to rounding).
+            // pair exactly at the threshold is not lost to rounding); an estimate is not.
             let (p, q) = (size(x).min(size(y)), size(x).max(size(y)));
-            if (p as f64 / q as f64) < config.threshold {
+            if config.verify && (p as f64 / q as f64) < config.threshold {
                 return true;
             }
             // Below the floor verification uses too (see `estimate_floor`).
@@ -1623,13 +1623,14 @@ mod tests {
 
     /// What `matches_to` leaves out unscored never matches: it agrees with every score, for
     /// pairs inside clusters and between them, with and without containment, with kept sets
-    /// and with sets read again.
+    /// and with sets read again, and with estimates (`--no-verify`).
     #[test]
     fn matches_are_the_pairs_whose_scores_match() {
         let (_dir, corpus) = synth_corpus(500, 13);
-        for containment in [None, Some(0.8)] {
+        for (containment, verify) in [(None, true), (Some(0.8), true), (None, false)] {
             let config = ScanConfig {
                 containment,
+                verify,
                 ..Default::default()
             };
             let mut analysis =
@@ -1651,7 +1652,8 @@ mod tests {
                 for ((s, m), p) in scores.iter().zip(&matches).zip(&wanted) {
                     let near = s.0.jaccard >= config.threshold;
                     let matching = near || containment.is_some_and(|c| s.1 >= c);
-                    assert_eq!(m.as_ref(), matching.then_some(s), "{p:?} {containment:?}");
+                    let mode = (containment, verify);
+                    assert_eq!(m.as_ref(), matching.then_some(s), "{p:?} {mode:?}");
                     seen[usize::from(matching)] += 1;
                 }
                 assert!(seen[0] >= 20 && seen[1] >= 100, "{seen:?}");
