@@ -150,16 +150,15 @@ const FRESH_PAIRS: usize = 1 << 16;
 /// of different threads; one list for all keeps memory near the number of distinct pairs (a
 /// list per thread held most pairs once per thread, and their union once more), and merging
 /// whenever the buffers reach a share of the list keeps the cost linear.
-/// Generic so that lists of unpacked pairs merge the same way.
-pub(crate) struct PairSet<T = u64> {
-    merged: Mutex<Vec<T>>,
+pub(crate) struct PairSet {
+    merged: Mutex<Vec<u64>>,
     /// The length of `merged`, read without the lock.
     len: AtomicUsize,
     /// How many threads add pairs.
     writers: usize,
 }
 
-impl<T: Copy + Ord + Default> PairSet<T> {
+impl PairSet {
     /// An empty set that `writers` threads add pairs to.
     pub(crate) fn new(writers: usize) -> Self {
         PairSet {
@@ -171,7 +170,7 @@ impl<T: Copy + Ord + Default> PairSet<T> {
 
     /// Merges the pairs waiting in `fresh` (in any order, repeats allowed) in when there are
     /// enough of them, leaving `fresh` empty then.
-    pub(crate) fn settle_if_due(&self, fresh: &mut Vec<T>) {
+    pub(crate) fn settle_if_due(&self, fresh: &mut Vec<u64>) {
         let share = self.len.load(Ordering::Relaxed) / (4 * self.writers);
         if fresh.len() >= share.max(FRESH_PAIRS) {
             self.settle(fresh);
@@ -179,7 +178,7 @@ impl<T: Copy + Ord + Default> PairSet<T> {
     }
 
     /// Merges the pairs waiting in `fresh` in, leaving it empty.
-    pub(crate) fn settle(&self, fresh: &mut Vec<T>) {
+    pub(crate) fn settle(&self, fresh: &mut Vec<u64>) {
         fresh.sort_unstable();
         fresh.dedup();
         let mut merged = self.merged.lock().unwrap_or_else(|e| e.into_inner());
@@ -188,7 +187,7 @@ impl<T: Copy + Ord + Default> PairSet<T> {
     }
 
     /// All pairs, sorted and unique.
-    pub(crate) fn into_sorted(self) -> Vec<T> {
+    pub(crate) fn into_sorted(self) -> Vec<u64> {
         let mut merged = self.merged.into_inner().unwrap_or_else(|e| e.into_inner());
         merged.shrink_to_fit();
         merged

@@ -520,6 +520,16 @@ pub(crate) fn estimate_floor(j: f64, k: usize) -> f64 {
     j - 3.7 * (j * (1.0 - j) / k as f64).sqrt() - 0.5 / k as f64
 }
 
+/// The signature estimate below which a pair of Jaccard `j` is not worth checking: with
+/// verification, [`estimate_floor`]; without, the estimate is the score, so `j` itself.
+fn check_floor(config: &ScanConfig, j: f64) -> f64 {
+    if config.verify {
+        estimate_floor(j, config.num_perm)
+    } else {
+        j
+    }
+}
+
 /// Overlap scores implied by an estimated Jaccard similarity and the two set sizes.
 fn estimated_overlap(j: f64, a: u32, b: u32) -> Overlap {
     let shared = j * (a + b) as f64 / (1.0 + j);
@@ -849,13 +859,7 @@ impl Analysis {
             candidates = lsh::union_sorted(candidates, find(cp, &sized)?.0);
         }
         stats.candidates = candidates.len();
-        let floor = |j: f64| {
-            if config.verify {
-                estimate_floor(j, k)
-            } else {
-                j
-            }
-        };
+        let floor = |j: f64| check_floor(config, j);
         let main_floor = floor(config.threshold);
         // The pairs worth verifying, chosen on all threads and kept in place.
         let worth: Vec<bool> = candidates
@@ -1118,10 +1122,16 @@ impl Analysis {
         self.sigs.estimate(a, b, k)
     }
 
+    /// The shingle set of document `d` that the first pass kept, if it did (and it is not
+    /// released yet).
+    fn kept_set(&self, d: u32) -> Option<&Arc<[u64]>> {
+        self.pass_sets.get(d as usize)?.as_ref()
+    }
+
     /// A document's shingle sets read again, or `None` (with the reason recorded) when it can
     /// no longer be read or has changed since the first pass.
     fn load(&self, corpus: &Corpus, config: &ScanConfig, d: u32) -> Option<Sets> {
-        if let Some(Some(set)) = self.pass_sets.get(d as usize) {
+        if let Some(set) = self.kept_set(d) {
             return Some(Sets {
                 all: Arc::clone(set),
                 body: Vec::new(),
@@ -1184,10 +1194,7 @@ impl Analysis {
             // Pairs of two sets the first pass kept are scored as they are, on all threads: the
             // checker's batching is for documents read again, and its bookkeeping is sequential
             // (it took most of the time of `dedup`'s thousands of rounds on a large family).
-            let kept = |d: u32| match self.pass_sets.get(d as usize) {
-                Some(Some(set)) => Some(set),
-                _ => None,
-            };
+            let kept = |d: u32| self.kept_set(d);
             // Those pairs first, moved to the front in place.
             let mut ready = 0;
             for i in 0..pairs.len() {
@@ -1326,6 +1333,7 @@ impl Analysis {
         let rep = |d: u32| self.content_rep[d as usize];
         let size = |d: u32| self.metas[d as usize].shingles;
         let k = config.num_perm;
+        let floor = check_floor(config, config.threshold);
         // With containment every pair is scored: the share of a member inside the target counts
         // its body shingles, which neither the set sizes nor the signatures give.
         let hopeless = |m: u32, t: u32| {
@@ -1340,12 +1348,7 @@ impl Analysis {
             if config.verify && (p as f64 / q as f64) < config.threshold {
                 return true;
             }
-            // Below the floor verification uses too (see `estimate_floor`).
-            let floor = if config.verify {
-                estimate_floor(config.threshold, k)
-            } else {
-                config.threshold
-            };
+            // Below the floor verification uses too.
             self.estimate(x, y, k) < floor
         };
         let skip: Vec<bool> = wanted.par_iter().map(|&(m, t)| hopeless(m, t)).collect();
@@ -1450,8 +1453,6 @@ mod tests {
         Corpus::open(&[dir.to_path_buf()], Default::default()).unwrap()
     }
 
-    /// Every document the census kept gives the first pass what reading it again gives: the
-    /// same shingles, exact-duplicate hash, id, date, size and warning.
     #[test]
     fn shingles_and_body_at_once_equal_them_apart() {
         // Boilerplate lines, short lines, CRLF, non-ASCII words and a line repeated.
@@ -1506,6 +1507,8 @@ mod tests {
         }
     }
 
+    /// Every document the census kept gives the first pass what reading it again gives: the
+    /// same shingles, exact-duplicate hash, id, date, size and warning.
     #[test]
     fn kept_documents_fingerprint_as_read_ones() {
         let dir = tempfile::tempdir().unwrap();
