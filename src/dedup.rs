@@ -116,6 +116,8 @@ pub fn plan(
     progress: &dyn Progress,
 ) -> Result<Plan> {
     let mut analysis = Analysis::run(corpus, config, progress)?;
+    // A plan names what each dropped document duplicates, never what linked it.
+    analysis.release_pairs();
     let mut dropped: Vec<(u32, u32, crate::verify::Overlap, f64)> = Vec::new();
     let mut kept_in: Vec<usize> = vec![0; analysis.groups.len()];
     let mut cluster_of: HashMap<u32, usize> = HashMap::new();

@@ -64,8 +64,12 @@ pub struct Stats {
     pub bytes: u64,
     /// Candidate pairs from LSH.
     pub candidates: usize,
-    /// Candidates left after the signature-estimate filter, checked exactly.
+    /// Candidates left after the signature-estimate filter and scored: exactly, unless
+    /// `--no-verify`.
     pub checked: usize,
+    /// Candidates left after the signature-estimate filter but not scored, their documents
+    /// being already in one cluster by then (without containment only).
+    pub linked: usize,
     /// Pairs that passed verification.
     pub verified: usize,
     /// Documents whose shingle set the first pass kept for verification, instead of it
@@ -591,11 +595,10 @@ pub struct Analysis {
     pub content_rep: Vec<u32>,
     /// Groups of two or more documents (union-find components), members by id.
     pub groups: Vec<Vec<u32>>,
-    /// Verified scores of accepted pairs, keyed `(smaller, larger)` document index: all of
-    /// them, or under a memory budget as many as its share holds.
+    /// Verified scores of the accepted pairs verification scored (not those it left out as
+    /// already in one cluster), keyed `(smaller, larger)` document index: all of them, or under
+    /// a memory budget as many as its share holds.
     pub known: Known,
-    /// The strongest direct match of each document.
-    pub best: DocMap<u32, (u32, Overlap)>,
     sigs: Signatures,
     boilerplate: Boilerplate,
     /// Shingle sets the first pass kept for verification, by document (empty when none); they
@@ -609,6 +612,46 @@ pub struct Analysis {
     /// Inputs read with a problem.
     pub warnings: Vec<Problem>,
     reread_problems: Mutex<Vec<(u32, Problem)>>,
+    /// The candidate pairs worth checking (`a < b`, sorted), scored or not: where
+    /// [`Analysis::links`] looks for what linked a chained member.
+    checked: Vec<(u32, u32)>,
+}
+
+/// How many pairs of a chained member, those its signature ranks highest, are scored to name
+/// the direct match that linked it (all of them when none of these is accepted).
+pub const LINK_CANDIDATES: usize = 8;
+
+/// A document's [`LINK_CANDIDATES`] pairs with the highest signature estimates so far, highest
+/// first (the smaller partner first on a tie): the same whatever order they come in.
+#[derive(Clone, Copy, Default)]
+struct Top {
+    len: usize,
+    pairs: [(f64, u32); LINK_CANDIDATES],
+}
+
+impl Top {
+    fn push(&mut self, e: f64, y: u32) {
+        let before = |p: &(f64, u32)| e.total_cmp(&p.0).then(p.1.cmp(&y)).is_gt();
+        let at = self.list().iter().position(before).unwrap_or(self.len);
+        if at == LINK_CANDIDATES {
+            return;
+        }
+        self.len = (self.len + 1).min(LINK_CANDIDATES);
+        self.pairs.copy_within(at..self.len - 1, at + 1);
+        self.pairs[at] = (e, y);
+    }
+
+    fn list(&self) -> &[(f64, u32)] {
+        &self.pairs[..self.len]
+    }
+}
+
+/// Whether verification accepts a pair scoring `o`: similar, or one contained in the other.
+fn accepted(config: &ScanConfig, o: &Overlap) -> bool {
+    o.jaccard >= config.threshold
+        || config
+            .containment
+            .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
 }
 
 impl Analysis {
@@ -890,7 +933,6 @@ impl Analysis {
             content_rep,
             groups: Vec::new(),
             known: Known::default(),
-            best: DocMap::default(),
             sigs,
             boilerplate,
             pass_sets,
@@ -898,21 +940,28 @@ impl Analysis {
             skipped,
             warnings,
             reread_problems: Mutex::new(Vec::new()),
+            checked: Vec::new(),
         };
         let content_rep = &analysis.content_rep;
-        let accepts = |o: &Overlap| {
-            o.jaccard >= config.threshold
-                || config
-                    .containment
-                    .is_some_and(|c| o.a_in_b.max(o.b_in_a) >= c)
-        };
+        let accepts = |o: &Overlap| accepted(config, o);
         let mut uf = UnionFind::new(n);
         for d in 0..n as u32 {
             uf.union(d, content_rep[d as usize]);
         }
-        // The strongest direct match of every document, to explain chained members.
-        let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
-        let mut best: DocMap<u32, (u32, Overlap)> = DocMap::default();
+        // Shared by the verification's batches, which join the clusters, and the check that
+        // leaves out pairs already in one cluster.
+        let uf = std::cell::RefCell::new(uf);
+        // Without containment, a pair whose documents are already in one cluster cannot change
+        // the clusters: such pairs are left unscored, which turns a family of thousands of near
+        // copies (millions of pairs) into a few batches. Containment chooses each excerpt's
+        // best container among all its pairs, so it scores them all.
+        let mut linked = 0usize;
+        let skip = |a: u32, b: u32| {
+            let mut uf = uf.borrow_mut();
+            let same = config.containment.is_none() && uf.find(a) == uf.find(b);
+            linked += usize::from(same);
+            same
+        };
         let mut known = plan.known.map_or_else(Known::default, Known::with_room);
         // A document contained in others joins the cluster of its best container only, so that a
         // short excerpt found in two different stories does not chain them together.
@@ -923,36 +972,45 @@ impl Analysis {
         progress.begin("verifying", Some(pairs.len() as u64));
         // Every choice below keeps the best by a total order, so the batches' order does not
         // matter.
-        analysis.overlaps_each(corpus, config, &mut pairs, accepts, |checked, batch| {
-            progress.advance(checked as u64);
-            let t = Instant::now();
-            stats.verified += batch.len();
-            for (a, b, o) in batch {
-                if o.jaccard >= config.threshold {
-                    uf.union(a, b);
-                } else {
-                    let (small, large, share) = if o.a_in_b >= o.b_in_a {
-                        (a, b, o.a_in_b)
+        analysis.overlaps_skipping(
+            corpus,
+            config,
+            &mut pairs,
+            accepts,
+            skip,
+            |checked, batch| {
+                progress.advance(checked as u64);
+                let t = Instant::now();
+                stats.verified += batch.len();
+                let mut uf = uf.borrow_mut();
+                for (a, b, o) in batch {
+                    if o.jaccard >= config.threshold {
+                        uf.union(a, b);
                     } else {
-                        (b, a, o.b_in_a)
-                    };
-                    let e = container.entry(small).or_insert((large, share));
-                    if share > e.1 || (share == e.1 && large < e.0) {
-                        *e = (large, share);
+                        let (small, large, share) = if o.a_in_b >= o.b_in_a {
+                            (a, b, o.a_in_b)
+                        } else {
+                            (b, a, o.b_in_a)
+                        };
+                        let e = container.entry(small).or_insert((large, share));
+                        if share > e.1 || (share == e.1 && large < e.0) {
+                            *e = (large, share);
+                        }
                     }
+                    known.push(a, b, o, (size(a), size(b)));
                 }
-                known.push(a, b, o, (size(a), size(b)));
-                for (x, y) in [(a, b), (b, a)] {
-                    let e = best.entry(x).or_insert((y, o));
-                    if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0)
-                    {
-                        *e = (y, o);
-                    }
-                }
-            }
-            linking += t.elapsed();
-        });
-        drop(pairs);
+                linking += t.elapsed();
+            },
+        );
+        let mut uf = uf.into_inner();
+        stats.checked -= linked;
+        stats.linked = linked;
+        // Unscored pairs were left swapped: every pair as it came, in its first order again.
+        for p in &mut pairs {
+            *p = (p.0.min(p.1), p.0.max(p.1));
+        }
+        pairs.par_sort_unstable();
+        analysis.checked = pairs;
         progress.finish();
         stats
             .stages
@@ -971,7 +1029,6 @@ impl Analysis {
         stats.stages.push(("cluster", t.elapsed() + linking));
         analysis.groups = groups;
         analysis.known = known;
-        analysis.best = best;
         analysis.stats = stats;
         Ok(analysis)
     }
@@ -1012,6 +1069,26 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
             Some(start)
         })
         .collect();
+    // Members only chained to their representative (through others): a direct match explains
+    // each.
+    let chained: Vec<u32> = (0..a.groups.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let r = content_rep[reps[i] as usize];
+            let group = a.groups[i].iter().zip(&scores[starts[i]..]);
+            group.filter_map(move |(&m, &(o, inside))| {
+                let c = content_rep[m as usize];
+                let contained = config.containment.is_some_and(|t| inside >= t);
+                (c != r && o.jaccard < config.threshold && !contained).then_some(c)
+            })
+        })
+        .collect();
+    let links = analysis.links(corpus, config, &chained);
+    drop(chained);
+    analysis.release_pairs();
+    let a = &analysis;
+    let (metas, content_rep) = (&a.metas, &a.content_rep);
+    let id = |d: u32| metas[d as usize].id.as_str();
     let round = |x: Option<f64>| x.map(report::round4);
     let clusters: Vec<Cluster> = (0..a.groups.len())
         .into_par_iter()
@@ -1046,7 +1123,7 @@ pub fn scan(corpus: &Corpus, config: &ScanConfig, progress: &dyn Progress) -> Re
                         MemberKind::Near
                     };
                     if o.jaccard < config.threshold && !contained {
-                        member.linked_by = a.best.get(&c).map(|&(other, lo)| Link {
+                        member.linked_by = links.get(&c).map(|&(other, lo)| Link {
                             id: id(other).to_owned(),
                             jaccard: report::round4(lo.jaccard),
                             containment: round(
@@ -1187,9 +1264,36 @@ impl Analysis {
         config: &ScanConfig,
         pairs: &mut [(u32, u32)],
         keep: impl Fn(&Overlap) -> bool + Sync,
+        each: impl FnMut(usize, Vec<(u32, u32, Overlap)>),
+    ) {
+        self.overlaps_skipping(corpus, config, pairs, keep, |_, _| false, each);
+    }
+
+    /// [`Analysis::overlaps_each`], leaving unscored the pairs `skip` names when their batch
+    /// is formed (after every earlier batch went to `each`), as [`verify::Checker::run_skipping`]
+    /// does: they count among the pairs a batch checked and are left swapped in `pairs`.
+    pub fn overlaps_skipping(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        pairs: &mut [(u32, u32)],
+        keep: impl Fn(&Overlap) -> bool + Sync,
+        mut skip: impl FnMut(u32, u32) -> bool,
         mut each: impl FnMut(usize, Vec<(u32, u32, Overlap)>),
     ) {
         let k = config.num_perm;
+        // A chunk's pairs to score; the others left swapped.
+        let mut todo = |chunk: &mut [(u32, u32)]| -> Vec<(u32, u32)> {
+            let mut todo = Vec::with_capacity(chunk.len());
+            for p in chunk.iter_mut() {
+                if skip(p.0, p.1) {
+                    *p = (p.1, p.0);
+                } else {
+                    todo.push(*p);
+                }
+            }
+            todo
+        };
         if config.verify {
             // Pairs of two sets the first pass kept are scored as they are, on all threads: the
             // checker's batching is for documents read again, and its bookkeeping is sequential
@@ -1205,8 +1309,8 @@ impl Analysis {
                 }
             }
             let (ready, pairs) = pairs.split_at_mut(ready);
-            for chunk in ready.chunks(verify::BATCH_PAIRS) {
-                let batch: Vec<(u32, u32, Overlap)> = chunk
+            for chunk in ready.chunks_mut(verify::BATCH_PAIRS) {
+                let batch: Vec<(u32, u32, Overlap)> = todo(chunk)
                     .par_iter()
                     .filter_map(|&(a, b)| {
                         let o = verify::overlap(kept(a)?, kept(b)?);
@@ -1228,10 +1332,10 @@ impl Analysis {
                 score: verify::body_overlap,
                 wanted: keep,
             };
-            checker.run(pairs, each);
+            checker.run_skipping(pairs, skip, each);
         } else {
-            for chunk in pairs.chunks(verify::BATCH_PAIRS) {
-                let batch: Vec<(u32, u32, Overlap)> = chunk
+            for chunk in pairs.chunks_mut(verify::BATCH_PAIRS) {
+                let batch: Vec<(u32, u32, Overlap)> = todo(chunk)
                     .par_iter()
                     .filter_map(|&(a, b)| {
                         let (sa, sb) = (
@@ -1370,6 +1474,95 @@ impl Analysis {
                 (near || contained).then_some((o, inside))
             })
             .collect()
+    }
+
+    /// The direct match that linked each of `chained` (documents, each its exact copies'
+    /// first) to its cluster: the strongest accepted pair (by its largest score, the smaller
+    /// document on a tie) among its [`LINK_CANDIDATES`] pairs worth checking that its signature
+    /// ranks highest, or among all of them when none of these is accepted. Ranking by the
+    /// signatures, which every run computes the same, keeps the choice the same whichever pairs
+    /// verification scored, and scores a few pairs per member where a family of thousands of
+    /// near copies has thousands.
+    pub fn links(
+        &self,
+        corpus: &Corpus,
+        config: &ScanConfig,
+        chained: &[u32],
+    ) -> DocMap<u32, (u32, Overlap)> {
+        let mut links = DocMap::default();
+        if chained.is_empty() {
+            return links;
+        }
+        let k = config.num_perm;
+        let mut wanted = vec![false; self.metas.len()];
+        for &d in chained {
+            wanted[d as usize] = true;
+        }
+        // Each chained member's pairs its signature ranks highest, gathered on all threads (a
+        // family of thousands of chained copies has millions of pairs).
+        let tops: DocMap<u32, Top> = self
+            .checked
+            .par_iter()
+            .fold(DocMap::default, |mut tops: DocMap<u32, Top>, &(a, b)| {
+                if wanted[a as usize] || wanted[b as usize] {
+                    let e = self.estimate(a, b, k);
+                    for (x, y) in [(a, b), (b, a)] {
+                        if wanted[x as usize] {
+                            tops.entry(x).or_default().push(e, y);
+                        }
+                    }
+                }
+                tops
+            })
+            .reduce(DocMap::default, |mut all, part| {
+                for (x, top) in part {
+                    let t = all.entry(x).or_default();
+                    for &(e, y) in top.list() {
+                        t.push(e, y);
+                    }
+                }
+                all
+            });
+        let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
+        // The strongest accepted pair of each member among `pairs` (member first).
+        let strongest = |pairs: &[(u32, u32)], links: &mut DocMap<u32, (u32, Overlap)>| {
+            let scores = self.scores_to(corpus, config, pairs);
+            for (&(x, y), &(o, _)) in pairs.iter().zip(&scores) {
+                if !accepted(config, &o) {
+                    continue;
+                }
+                let e = links.entry(x).or_insert((y, o));
+                if strength(&o) > strength(&e.1) || (strength(&o) == strength(&e.1) && y < e.0) {
+                    *e = (y, o);
+                }
+            }
+        };
+        let first: Vec<(u32, u32)> = tops
+            .iter()
+            .flat_map(|(&x, top)| top.list().iter().map(move |&(_, y)| (x, y)))
+            .collect();
+        strongest(&first, &mut links);
+        drop(first);
+        // Members none of whose first pairs is accepted: all their pairs.
+        for &x in tops.keys() {
+            wanted[x as usize] = !links.contains_key(&x);
+        }
+        if tops.keys().any(|&x| wanted[x as usize]) {
+            let rest: Vec<(u32, u32)> = self
+                .checked
+                .iter()
+                .flat_map(|&(a, b)| [(a, b), (b, a)])
+                .filter(|&(x, _)| wanted[x as usize])
+                .collect();
+            strongest(&rest, &mut links);
+        }
+        links
+    }
+
+    /// Frees the candidate pairs kept for [`Analysis::links`] (8 bytes a pair: millions
+    /// among a family of near copies), when no link is wanted.
+    pub fn release_pairs(&mut self) {
+        self.checked = Vec::new();
     }
 
     /// Frees the shingle sets the first pass kept: what is scored from then on is read again.
@@ -1566,6 +1759,69 @@ mod tests {
         (dir, corpus)
     }
 
+    /// The pairs kept are the strongest by estimate, ties to the smaller partner, whatever the
+    /// order they come in.
+    #[test]
+    fn top_keeps_the_highest_estimates_in_any_order() {
+        let mut all: Vec<(f64, u32)> = (0..40u32)
+            .map(|y| (f64::from((y * 7) % 13) / 13.0, y))
+            .collect();
+        all.sort_by(|p, q| q.0.total_cmp(&p.0).then(p.1.cmp(&q.1)));
+        let expected = &all[..LINK_CANDIDATES];
+        for shift in [0, 5, 17, 39] {
+            let mut top = Top::default();
+            for i in 0..all.len() {
+                let (e, y) = all[(i * 11 + shift) % all.len()];
+                top.push(e, y);
+            }
+            assert_eq!(top.list(), expected, "shift {shift}");
+        }
+        let mut few = Top::default();
+        few.push(0.5, 3);
+        few.push(0.9, 7);
+        assert_eq!(few.list(), [(0.9, 7), (0.5, 3)]);
+    }
+
+    /// A member below the threshold against its representative names its strongest direct
+    /// match, with their exact score: in a chain of articles, each sharing 72 of its 80 words
+    /// with the next, member `d` is linked by `d - 1` (as strong as `d + 1`, and the smaller).
+    #[test]
+    fn chained_members_name_their_strongest_direct_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let word = |i: usize| {
+            let letters: String = [i % 26, i / 26 % 26, i / 676]
+                .iter()
+                .map(|&c| char::from(b'a' + c as u8))
+                .collect();
+            format!("w{letters}")
+        };
+        for d in 0..12 {
+            let words: Vec<String> = (d * 8..d * 8 + 80).map(word).collect();
+            std::fs::write(dir.path().join(format!("d{d:02}.txt")), words.join(" ")).unwrap();
+        }
+        let corpus = Corpus::open(&[dir.path().to_path_buf()], Default::default()).unwrap();
+        let config = ScanConfig::default();
+        let out = scan(&corpus, &config, &crate::progress::NoProgress).unwrap();
+        let clusters = &out.report.clusters;
+        assert_eq!(clusters.len(), 1);
+        assert_eq!(clusters[0].representative, "d00.txt");
+        // 77 shingles each, 69 shared with a neighbour.
+        let neighbours = report::round4(69.0 / 85.0);
+        let mut chained = 0;
+        for m in &clusters[0].members {
+            let d: usize = m.id[1..3].parse().unwrap();
+            if m.jaccard >= config.threshold {
+                assert!(m.linked_by.is_none(), "{}", m.id);
+                continue;
+            }
+            chained += 1;
+            let link = m.linked_by.as_ref().expect("a chained member is linked");
+            assert_eq!(link.id, format!("d{:02}.txt", d - 1));
+            assert_eq!(link.jaccard, neighbours);
+        }
+        assert!(chained >= 6, "{chained}");
+    }
+
     #[test]
     fn verification_progress_adds_up_to_the_pairs_checked() {
         /// The total each stage began with, and what was advanced in it.
@@ -1588,7 +1844,7 @@ mod tests {
             let recorder = Recorder::default();
             let analysis = Analysis::run(&corpus, &config, &recorder).unwrap();
             let stages = recorder.0.into_inner().unwrap();
-            let checked = analysis.stats.checked as u64;
+            let checked = (analysis.stats.checked + analysis.stats.linked) as u64;
             assert!(checked >= 50, "{checked}");
             let verifying: Vec<_> = stages.iter().filter(|s| s.0 == "verifying").collect();
             assert_eq!(verifying, [&("verifying", Some(checked), checked)]);

@@ -116,6 +116,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
             "stage_seconds": stages,
             "candidates": st.candidates,
             "checked": st.checked,
+            "already_linked": st.linked,
             "verified": st.verified,
             "kept_for_verification": st.kept_sets,
             "spill_runs_per_band": st.spill_runs,
@@ -138,8 +139,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<i32> {
         );
         let _ = writeln!(
             err,
-            "neardup: {} exact and {} near clusters, {} duplicate documents; {} boilerplate lines left out; {} candidate pairs, {} checked, {} verified",
-            s.exact_clusters, s.near_clusters, s.duplicates, s.boilerplate_lines, st.candidates, st.checked, st.verified
+            "neardup: {} exact and {} near clusters, {} duplicate documents; {} boilerplate lines left out; {} candidate pairs, {} checked, {} verified{}",
+            s.exact_clusters, s.near_clusters, s.duplicates, s.boilerplate_lines, st.candidates, st.checked, st.verified,
+            if st.linked > 0 { format!(", {} not checked (already in one cluster)", st.linked) } else { String::new() }
         );
         let times: Vec<String> = st
             .stages
