@@ -307,8 +307,9 @@ where
     /// `(a, b, overlap)` after the number of pairs the batch checked: memory for one batch of
     /// results, not for every pair checked (millions, among a site's near-identical pages).
     /// `pairs` is left ordered by connected component, each component's pairs by pairs of
-    /// blocks of its documents (see the code), then in ascending order: the order batches
-    /// follow. Which batch a pair lands in depends on the room, never on the thread count.
+    /// blocks of its documents, then by the document of the later block (see the code): the
+    /// order batches follow. Which batch a pair lands in depends on the room, never on the
+    /// thread count.
     pub fn run<E>(&self, pairs: &mut [(u32, u32)], each: E)
     where
         E: FnMut(usize, Vec<(u32, u32, Overlap)>),
@@ -334,10 +335,12 @@ where
         }
         let component: Vec<u32> = (0..n_docs as u32).map(|d| uf.find(d)).collect();
         drop(uf);
-        // The documents of each component, by number, cut into blocks weighing a third of the
-        // room at most; the pairs sorted in place by block pair: for each block, its pairs with
-        // itself, then with each later block. While a block's pairs go by, the room holds that
-        // block (its documents are the ones needed last soonest) and streams the later ones: a
+        // The documents of each component, by number, cut into blocks weighing half the room
+        // at most; the pairs sorted in place by block pair (for each block, its pairs with
+        // itself, then with each later block), and within one by the document of the later
+        // block. While a block's pairs go by, the room holds that block (its documents are the
+        // ones needed last soonest, which the eviction below keeps) and the documents of the
+        // later blocks stream through the other half, each needed for one run of pairs: a
         // component far larger than the room (thousands of near copies, with `--containment`)
         // reads each block once per block before it, not each document once per batch.
         let mut block: Vec<u32> = vec![0; n_docs];
@@ -354,7 +357,7 @@ where
             let mut previous = None;
             for &d in &docs {
                 let (c, w) = (component[d as usize], weight(d));
-                if previous != Some(c) || (filled > 0 && filled + w > room / 3) {
+                if previous != Some(c) || (filled > 0 && filled + w > room / 2) {
                     current += 1;
                     filled = 0;
                 }
@@ -365,11 +368,13 @@ where
         }
         drop(component);
         pairs.par_sort_unstable_by_key(|&(a, b)| {
-            let (x, y) = (block[a as usize], block[b as usize]);
-            u128::from(x.min(y)) << 96
-                | u128::from(x.max(y)) << 64
-                | u128::from(a) << 32
-                | u128::from(b)
+            // `(block, document)` of the earlier and the later side.
+            let (early, late) = ((block[a as usize], a), (block[b as usize], b));
+            let (early, late) = (early.min(late), early.max(late));
+            u128::from(early.0) << 96
+                | u128::from(late.0) << 64
+                | u128::from(late.1) << 32
+                | u128::from(early.1)
         });
         drop(block);
         // Where each document is needed for the last time: until then, a document read for one
@@ -811,10 +816,9 @@ mod tests {
         assert!(loads <= 2 * pairs.len(), "{loads} loads");
     }
 
-    /// A dense family ten times the room goes block pair by block pair: each block of a third
-    /// of the room is read for itself and for each block before it, at most twice each time (a
-    /// batch may end inside a block pair), not each document once per batch (the order by
-    /// document read 40,935 times here, 6,495 by blocks).
+    /// A dense family ten times the room goes block pair by block pair: each block of half the
+    /// room is read for itself and once for each block before it, not each document once per
+    /// batch (the order by document read 40,935 times here).
     #[test]
     fn a_family_far_larger_than_the_room_is_read_by_blocks() {
         static LIVE: Live = Live::new();
@@ -823,8 +827,8 @@ mod tests {
             .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
             .collect();
         let loads = family_run(&pairs, n as usize, room, &LIVE);
-        let blocks = n as usize / (room / 3);
-        let most = 2 * blocks * (blocks + 1) / 2 * (room / 3);
+        let blocks = n as usize / (room / 2);
+        let most = blocks * (blocks + 1) / 2 * (room / 2);
         assert!(
             loads >= n as usize && loads <= most,
             "{loads} loads, {most} at most"
@@ -854,8 +858,10 @@ mod tests {
         let mut order = pairs.clone();
         let mut kept = Vec::new();
         checker.run(&mut order, |_, batch| kept.extend(batch));
-        // Pairs by family (0, 1, 2, 9; 6, 7; 20, 21, 25), ascending in each.
-        assert_eq!(order, [(0, 1), (0, 9), (1, 2), (6, 7), (20, 21), (20, 25)]);
+        // Pairs by family (0, 1, 2, 9; 6, 7; 20, 21, 25); in the first, with blocks of two
+        // documents (0, 1 and 2, 9), the pair inside the first block, then those across by
+        // their document in the second.
+        assert_eq!(order, [(0, 1), (1, 2), (0, 9), (6, 7), (20, 21), (20, 25)]);
         let want: Vec<(u32, u32, Overlap)> = order
             .iter()
             .filter_map(|p| {
