@@ -1494,35 +1494,48 @@ impl Analysis {
             return links;
         }
         let k = config.num_perm;
-        let mut wanted = vec![false; self.metas.len()];
-        for &d in chained {
-            wanted[d as usize] = true;
+        let mut members = chained.to_vec();
+        members.par_sort_unstable();
+        members.dedup();
+        // Each member's place in `tops`.
+        let mut slot = vec![u32::MAX; self.metas.len()];
+        for (i, &d) in members.iter().enumerate() {
+            slot[d as usize] = i as u32;
         }
-        // Each chained member's pairs its signature ranks highest, gathered on all threads (a
-        // family of thousands of chained copies has millions of pairs).
-        let tops: DocMap<u32, Top> = self
-            .checked
-            .par_iter()
-            .fold(DocMap::default, |mut tops: DocMap<u32, Top>, &(a, b)| {
-                if wanted[a as usize] || wanted[b as usize] {
-                    let e = self.estimate(a, b, k);
-                    for (x, y) in [(a, b), (b, a)] {
-                        if wanted[x as usize] {
-                            tops.entry(x).or_default().push(e, y);
+        let place = |d: u32| Some(slot[d as usize] as usize).filter(|&i| i != u32::MAX as usize);
+        // Each member's pairs its signature ranks highest, in one table (a family of thousands
+        // of chained copies has millions of pairs; a table per thread would hold every member
+        // again): the estimates of a chunk of pairs on all threads, then each thread takes in
+        // the pairs of its own share of the members.
+        let mut tops = vec![Top::default(); members.len()];
+        let share = members.len().div_ceil(rayon::current_num_threads()).max(1);
+        for chunk in self.checked.chunks(1 << 16) {
+            let estimates: Vec<f64> = chunk
+                .par_iter()
+                .map(|&(a, b)| {
+                    if place(a).is_some() || place(b).is_some() {
+                        self.estimate(a, b, k)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            tops.par_chunks_mut(share)
+                .enumerate()
+                .for_each(|(part, tops)| {
+                    let first = part * share;
+                    for (&(a, b), &e) in chunk.iter().zip(&estimates) {
+                        for (x, y) in [(a, b), (b, a)] {
+                            match place(x) {
+                                Some(i) if (first..first + tops.len()).contains(&i) => {
+                                    tops[i - first].push(e, y);
+                                }
+                                _ => {}
+                            }
                         }
                     }
-                }
-                tops
-            })
-            .reduce(DocMap::default, |mut all, part| {
-                for (x, top) in part {
-                    let t = all.entry(x).or_default();
-                    for &(e, y) in top.list() {
-                        t.push(e, y);
-                    }
-                }
-                all
-            });
+                });
+        }
         let strength = |o: &Overlap| o.jaccard.max(o.a_in_b).max(o.b_in_a);
         // The strongest accepted pair of each member among `pairs` (member first).
         let strongest = |pairs: &[(u32, u32)], links: &mut DocMap<u32, (u32, Overlap)>| {
@@ -1537,22 +1550,30 @@ impl Analysis {
                 }
             }
         };
-        let first: Vec<(u32, u32)> = tops
+        let first: Vec<(u32, u32)> = members
             .iter()
+            .zip(&tops)
             .flat_map(|(&x, top)| top.list().iter().map(move |&(_, y)| (x, y)))
             .collect();
+        drop(tops);
         strongest(&first, &mut links);
         drop(first);
         // Members none of whose first pairs is accepted: all their pairs.
-        for &x in tops.keys() {
-            wanted[x as usize] = !links.contains_key(&x);
+        let mut unlinked = false;
+        for &x in &members {
+            if links.contains_key(&x) {
+                slot[x as usize] = u32::MAX;
+            } else {
+                unlinked = true;
+            }
         }
-        if tops.keys().any(|&x| wanted[x as usize]) {
+        if unlinked {
+            let place = |d: u32| slot[d as usize] != u32::MAX;
             let rest: Vec<(u32, u32)> = self
                 .checked
                 .iter()
                 .flat_map(|&(a, b)| [(a, b), (b, a)])
-                .filter(|&(x, _)| wanted[x as usize])
+                .filter(|&(x, _)| place(x))
                 .collect();
             strongest(&rest, &mut links);
         }
