@@ -1286,9 +1286,7 @@ impl Analysis {
         let mut todo = |chunk: &mut [(u32, u32)]| -> Vec<(u32, u32)> {
             let mut todo = Vec::with_capacity(chunk.len());
             for p in chunk.iter_mut() {
-                if skip(p.0, p.1) {
-                    *p = (p.1, p.0);
-                } else {
+                if !verify::left_out(p, &mut skip) {
                     todo.push(*p);
                 }
             }

@@ -278,6 +278,16 @@ where
 /// thousands of near-identical documents fits in it whole, with millions of pairs.
 pub const BATCH_PAIRS: usize = 1 << 18;
 
+/// Whether `skip` names `pair`; if so, marks it as left unscored by swapping it in place,
+/// `(b, a)`: the mark [`Checker::run_skipping`] and `Analysis::overlaps_skipping` leave.
+pub(crate) fn left_out(pair: &mut (u32, u32), skip: &mut impl FnMut(u32, u32) -> bool) -> bool {
+    let out = skip(pair.0, pair.1);
+    if out {
+        *pair = (pair.1, pair.0);
+    }
+    out
+}
+
 /// How [`Checker::run`] verifies pairs.
 pub struct Checker<L, F, K, W> {
     /// Documents are numbered below this.
@@ -427,12 +437,11 @@ where
             // The batch's pairs to score.
             let mut todo: Vec<(u32, u32)> = Vec::new();
             while end < pairs.len() && end - start < BATCH_PAIRS {
-                let (a, b) = pairs[end];
-                if skip(a, b) {
-                    pairs[end] = (b, a);
+                if left_out(&mut pairs[end], &mut skip) {
                     end += 1;
                     continue;
                 }
+                let (a, b) = pairs[end];
                 let fresh = |d: &u32| !held.contains_key(d) && !new.contains(d);
                 let extra = if fresh(&a) { weight(a) } else { 0 }
                     + if fresh(&b) && a != b { weight(b) } else { 0 };
